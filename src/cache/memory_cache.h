@@ -1,0 +1,78 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "cache/subscriber_cache.h"
+
+namespace subscriberd::cache {
+
+// The embedded cache: subscribers in this process's memory, indexed by e-mail and by id,
+// bounded by bytes and evicted with the CLOCK algorithm (an LRU approximation whose hits only
+// set a flag, so look-ups share a reader lock and never reorder a list).
+//
+// Memory per entry is about 150 bytes plus the three strings; 1,000,000 subscribers with
+// typical names fit in ~200 MB.
+class MemoryCache final : public SubscriberCache {
+ public:
+  struct Options {
+    std::size_t capacity_bytes = 256u << 20;
+    std::chrono::milliseconds negative_ttl{5000};
+    std::size_t max_negative_entries = 100'000;
+  };
+
+  explicit MemoryCache(Options options);
+  ~MemoryCache() override;
+  MemoryCache(const MemoryCache&) = delete;
+  MemoryCache& operator=(const MemoryCache&) = delete;
+
+  boost::asio::awaitable<CacheLookup> find(const domain::LookupKey& key) override;
+  void remember(const domain::Subscriber& subscriber) override;
+  void remember_absent(const domain::LookupKey& key) override;
+  boost::asio::awaitable<bool> check_health() override;
+  std::string describe() const override;
+
+  // The synchronous core of find(), for tests and for callers that are not coroutines.
+  CacheLookup lookup(const domain::LookupKey& key) const;
+  std::size_t size() const;
+  std::size_t used_bytes() const;
+
+ private:
+  struct Entry;
+  struct EmailHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view email) const;
+    std::size_t operator()(const Entry* entry) const;
+  };
+  struct EmailEqual {
+    using is_transparent = void;
+    bool operator()(const Entry* a, const Entry* b) const;
+    bool operator()(std::string_view a, const Entry* b) const;
+    bool operator()(const Entry* a, std::string_view b) const;
+  };
+
+  void evict_one();  // needs the unique lock
+  static std::size_t entry_cost(std::size_t text_length);
+  static std::string negative_key(const domain::LookupKey& key);
+
+  Options options_;
+  mutable std::shared_mutex mutex_;
+  std::unordered_map<domain::SubscriberId, Entry*> by_id_;
+  std::unordered_set<Entry*, EmailHash, EmailEqual> by_email_;
+  Entry* hand_ = nullptr;  // CLOCK hand into the circular list of entries
+  std::size_t used_bytes_ = 0;
+
+  // Negative entries: key -> steady-clock deadline. Small, and cleared wholesale when full.
+  mutable std::mutex negative_mutex_;
+  mutable std::unordered_map<std::string, std::chrono::steady_clock::time_point> negative_;
+};
+
+}  // namespace subscriberd::cache

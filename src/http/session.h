@@ -1,0 +1,39 @@
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include "http/server.h"
+
+namespace subscriberd::http {
+
+// One client connection: read a request, let the handler answer it, write the response,
+// repeat while the connection is kept alive. Requests are handled one at a time, so
+// pipelined requests are answered in order. Every read and write has a deadline.
+class Session {
+ public:
+  Session(Server& server, Server::Loop& loop, boost::asio::ip::tcp::socket socket);
+
+  // The connection's life; the coroutine frame owns the Session.
+  static boost::asio::awaitable<void> serve(Server& server, Server::Loop& loop,
+                                            boost::asio::ip::tcp::socket socket);
+
+  // Called on the session's loop when the server drains: an idle connection is closed at
+  // once, a busy one after its current response.
+  void interrupt_if_idle();
+  void close_now();
+
+ private:
+  boost::asio::awaitable<void> run();
+  boost::asio::awaitable<bool> write(Response& response, bool head_only);
+  boost::asio::awaitable<void> reject_and_close(ProtocolError error, unsigned version);
+
+  Server& server_;
+  Server::Loop& loop_;
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  bool idle_ = true;
+};
+
+}  // namespace subscriberd::http

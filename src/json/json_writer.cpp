@@ -1,0 +1,172 @@
+#include "json/json_writer.h"
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+
+namespace subscriberd::json {
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+// Length of the well-formed UTF-8 sequence starting at s[i], or 0 if it is malformed.
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+  auto b0 = static_cast<unsigned char>(s[i]);
+  std::size_t len = 0;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    len = 2;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    len = 3;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    len = 4;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0u) != 0x80u) return 0;
+  }
+  auto b1 = static_cast<unsigned char>(s[i + 1]);
+  if ((b0 == 0xE0 && b1 < 0xA0) || (b0 == 0xED && b1 > 0x9F) || (b0 == 0xF0 && b1 < 0x90) ||
+      (b0 == 0xF4 && b1 > 0x8F)) {
+    return 0;  // overlong, surrogate or beyond U+10FFFF
+  }
+  return len;
+}
+
+}  // namespace
+
+void append_quoted(std::string& out, std::string_view value) {
+  out.push_back('"');
+  std::size_t i = 0;
+  while (i < value.size()) {
+    auto c = static_cast<unsigned char>(value[i]);
+    if (c >= 0x80) {
+      std::size_t len = utf8_sequence_length(value, i);
+      if (len == 0) {
+        out += "\\ufffd";
+        ++i;
+      } else {
+        out.append(value.substr(i, len));
+        i += len;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7F) {
+          out += "\\u00";
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 0xF]);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+    ++i;
+  }
+  out.push_back('"');
+}
+
+std::string format_rfc3339_millis(std::int64_t epoch_ms) {
+  using namespace std::chrono;
+  const sys_time<milliseconds> tp{milliseconds{epoch_ms}};
+  const auto day = floor<days>(tp);
+  const year_month_day ymd{day};
+  const hh_mm_ss hms{tp - day};
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()),
+                static_cast<int>(hms.subseconds().count()));
+  return buf;
+}
+
+void Writer::separate() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (need_comma_) out_.push_back(',');
+}
+
+Writer& Writer::begin_object() {
+  separate();
+  out_.push_back('{');
+  need_comma_ = false;
+  return *this;
+}
+
+Writer& Writer::end_object() {
+  out_.push_back('}');
+  need_comma_ = true;
+  return *this;
+}
+
+Writer& Writer::begin_array() {
+  separate();
+  out_.push_back('[');
+  need_comma_ = false;
+  return *this;
+}
+
+Writer& Writer::end_array() {
+  out_.push_back(']');
+  need_comma_ = true;
+  return *this;
+}
+
+Writer& Writer::key(std::string_view name) {
+  separate();
+  append_quoted(out_, name);
+  out_.push_back(':');
+  after_key_ = true;
+  return *this;
+}
+
+Writer& Writer::string(std::string_view value) {
+  separate();
+  append_quoted(out_, value);
+  need_comma_ = true;
+  return *this;
+}
+
+Writer& Writer::number(std::int64_t value) {
+  separate();
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  out_.append(buf, end);
+  need_comma_ = true;
+  return *this;
+}
+
+Writer& Writer::null() {
+  separate();
+  out_ += "null";
+  need_comma_ = true;
+  return *this;
+}
+
+Writer& Writer::boolean(bool value) {
+  separate();
+  out_ += value ? "true" : "false";
+  need_comma_ = true;
+  return *this;
+}
+
+}  // namespace subscriberd::json

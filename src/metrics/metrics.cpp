@@ -1,0 +1,225 @@
+#include "metrics/metrics.h"
+
+#include <charconv>
+#include <cmath>
+
+namespace subscriberd::metrics {
+namespace {
+
+const std::vector<double> kLatencyBounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                            0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5,
+                                            5,      10};
+const std::vector<double> kBatchBounds = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048};
+
+void append_number(std::string& out, double value) {
+  if (std::isinf(value)) {
+    out += "+Inf";
+    return;
+  }
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  out.append(buf, end);
+}
+
+void append_number(std::string& out, std::uint64_t value) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  out.append(buf, end);
+}
+
+void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+}
+
+void counter(std::string& out, std::string_view name, std::string_view help, const Counter& c) {
+  header(out, name, "counter", help);
+  out += name;
+  out += ' ';
+  append_number(out, c.value());
+  out += '\n';
+}
+
+std::string_view method_name(Method m) {
+  switch (m) {
+    case Method::kGet:
+      return "GET";
+    case Method::kHead:
+      return "HEAD";
+    case Method::kPost:
+      return "POST";
+    default:
+      return "OTHER";
+  }
+}
+
+}  // namespace
+
+Histogram::Histogram(std::vector<double> upper_bounds)
+    : bounds_(std::move(upper_bounds)), buckets_(bounds_.size() + 1) {}
+
+void Histogram::observe(double value) {
+  std::size_t i = 0;
+  while (i < bounds_.size() && value > bounds_[i]) ++i;
+  buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+  sum_micros_.fetch_add(static_cast<std::uint64_t>(std::llround(value * 1e6)),
+                        std::memory_order_relaxed);
+}
+
+void Histogram::render(std::string& out, std::string_view name, std::string_view labels) const {
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i <= bounds_.size(); ++i) {
+    cumulative += buckets_[i].load(std::memory_order_relaxed);
+    out += name;
+    out += "_bucket{";
+    if (!labels.empty()) {
+      out += labels;
+      out += ',';
+    }
+    out += "le=\"";
+    append_number(out, i < bounds_.size() ? bounds_[i] : INFINITY);
+    out += "\"} ";
+    append_number(out, cumulative);
+    out += '\n';
+  }
+  const std::string suffix_labels = labels.empty() ? "" : "{" + std::string(labels) + "}";
+  out += name;
+  out += "_sum";
+  out += suffix_labels;
+  out += ' ';
+  append_number(out, static_cast<double>(sum_micros_.load(std::memory_order_relaxed)) / 1e6);
+  out += '\n';
+  out += name;
+  out += "_count";
+  out += suffix_labels;
+  out += ' ';
+  // The count is rendered from the buckets so that _count always equals the +Inf bucket.
+  append_number(out, cumulative);
+  out += '\n';
+}
+
+std::string_view route_name(Route route) {
+  switch (route) {
+    case Route::kSubscribersCreate:
+      return "subscribers_create";
+    case Route::kSubscribersList:
+      return "subscribers_list";
+    case Route::kSubscribersGet:
+      return "subscribers_get";
+    case Route::kHealthz:
+      return "healthz";
+    case Route::kReadyz:
+      return "readyz";
+    case Route::kMetrics:
+      return "metrics";
+    case Route::kOpenApi:
+      return "openapi";
+    case Route::kWebPage:
+      return "web_page";
+    case Route::kUnmatched:
+    case Route::kCount:
+      break;
+  }
+  return "unmatched";
+}
+
+Method method_from(std::string_view verb) {
+  if (verb == "GET") return Method::kGet;
+  if (verb == "HEAD") return Method::kHead;
+  if (verb == "POST") return Method::kPost;
+  return Method::kOther;
+}
+
+Registry::Registry()
+    : store_batch_size(kBatchBounds),
+      store_commit_seconds(kLatencyBounds) {
+  latency_by_route_.reserve(kRoutes);
+  for (std::size_t i = 0; i < kRoutes; ++i) latency_by_route_.push_back(std::make_unique<Histogram>(kLatencyBounds));
+}
+
+std::size_t Registry::status_slot(unsigned status) {
+  for (std::size_t i = 0; i < kStatuses.size(); ++i) {
+    if (kStatuses[i] == status) return i;
+  }
+  return kStatuses.size();
+}
+
+void Registry::record_request(Route route, Method method, unsigned status, double seconds) {
+  const auto r = static_cast<std::size_t>(route);
+  const auto m = static_cast<std::size_t>(method);
+  requests_[(r * kMethods + m) * kStatusSlots + status_slot(status)].fetch_add(
+      1, std::memory_order_relaxed);
+  latency_by_route_[r]->observe(seconds);
+}
+
+std::string Registry::render() const {
+  std::string out;
+  out.reserve(16 * 1024);
+
+  header(out, "subscriberd_build_info", "gauge", "Build information; the value is always 1.");
+  out += "subscriberd_build_info{version=\"" SUBSCRIBERD_VERSION "\"} 1\n";
+
+  header(out, "subscriberd_http_requests_total", "counter",
+         "HTTP requests answered, by route, method and status.");
+  for (std::size_t r = 0; r < kRoutes; ++r) {
+    for (std::size_t m = 0; m < kMethods; ++m) {
+      for (std::size_t s = 0; s < kStatusSlots; ++s) {
+        auto n = requests_[(r * kMethods + m) * kStatusSlots + s].load(std::memory_order_relaxed);
+        if (n == 0) continue;
+        out += "subscriberd_http_requests_total{route=\"";
+        out += route_name(static_cast<Route>(r));
+        out += "\",method=\"";
+        out += method_name(static_cast<Method>(m));
+        out += "\",status=\"";
+        if (s < kStatuses.size()) {
+          append_number(out, std::uint64_t{kStatuses[s]});
+        } else {
+          out += "other";
+        }
+        out += "\"} ";
+        append_number(out, n);
+        out += '\n';
+      }
+    }
+  }
+
+  header(out, "subscriberd_http_request_duration_seconds", "histogram",
+         "Time from a complete request to its response being ready, by route.");
+  for (std::size_t r = 0; r < kRoutes; ++r) {
+    if (latency_by_route_[r]->count() == 0) continue;
+    std::string labels = "route=\"" + std::string(route_name(static_cast<Route>(r))) + "\"";
+    latency_by_route_[r]->render(out, "subscriberd_http_request_duration_seconds", labels);
+  }
+
+  counter(out, "subscriberd_subscribers_created_total", "Subscribers stored.", subscribers_created);
+  counter(out, "subscriberd_duplicates_rejected_total",
+          "Create requests refused because the e-mail was already stored.", duplicates_rejected);
+  counter(out, "subscriberd_cache_hits_total", "Look-ups answered by the cache.", cache_hits);
+  counter(out, "subscriberd_cache_negative_hits_total",
+          "Look-ups answered as absent by a negative cache entry.", cache_negative_hits);
+  counter(out, "subscriberd_cache_misses_total", "Look-ups the cache could not answer.",
+          cache_misses);
+  counter(out, "subscriberd_cache_errors_total",
+          "Cache calls that failed; the request was served by the store instead.", cache_errors);
+  counter(out, "subscriberd_store_errors_total", "Store calls that failed.", store_errors);
+  counter(out, "subscriberd_store_retries_total", "Store operations retried after a transient error.",
+          store_retries);
+
+  header(out, "subscriberd_store_batch_size", "histogram",
+         "Inserts committed together in one transaction (group commit).");
+  store_batch_size.render(out, "subscriberd_store_batch_size", "");
+  header(out, "subscriberd_store_commit_duration_seconds", "histogram",
+         "Time to write and commit one batch of inserts.");
+  store_commit_seconds.render(out, "subscriberd_store_commit_duration_seconds", "");
+  return out;
+}
+
+}  // namespace subscriberd::metrics

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "domain/subscriber.h"
+
+// Thin RAII owners for SQLite handles, and the few helpers the store needs around them.
+namespace subscriberd::store::sqlite {
+
+class SqliteError : public std::runtime_error {
+ public:
+  SqliteError(int code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  int code() const { return code_; }
+
+ private:
+  int code_;
+};
+
+struct ConnectionCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct StatementFinalizer {
+  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+};
+using Connection = std::unique_ptr<sqlite3, ConnectionCloser>;
+
+class Statement {
+ public:
+  Statement() = default;
+  Statement(sqlite3* db, std::string_view sql);  // prepared once, reused for the connection's life
+
+  sqlite3_stmt* get() const { return stmt_.get(); }
+  // Resets the statement and clears its bindings, ready for the next use.
+  sqlite3_stmt* fresh() const;
+
+  void bind(int index, std::string_view text) const;
+  void bind(int index, std::int64_t value) const;
+
+ private:
+  std::unique_ptr<sqlite3_stmt, StatementFinalizer> stmt_;
+};
+
+// Opens (creating if needed) a database file in WAL mode with the given pragmas applied.
+Connection open_connection(const std::string& path, bool read_only);
+void exec(sqlite3* db, const char* sql);
+
+// Reads columns (id, email, name, last_name, status, created_at) of the current row.
+domain::Subscriber read_subscriber(sqlite3_stmt* stmt);
+
+}  // namespace subscriberd::store::sqlite

@@ -1,0 +1,367 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <filesystem>
+
+#include "store/sqlite/sqlite_handle.h"
+#include "util/log.h"
+
+namespace subscriberd::embedded {
+extern const std::string_view kSqliteSchema;
+}
+
+namespace subscriberd::store::sqlite {
+namespace {
+
+constexpr std::string_view kColumns = "id, email, name, last_name, status, created_at";
+
+std::string select_sql(std::string_view where_and_order) {
+  return "SELECT " + std::string(kColumns) + " FROM subscribers " + std::string(where_and_order);
+}
+
+}  // namespace
+
+// The writing connection and its prepared statements; used by the writer thread only.
+class SqliteStore::Writer {
+ public:
+  explicit Writer(const std::string& path)
+      : db_(open_connection(path, false)),
+        begin_(db_.get(), "BEGIN IMMEDIATE"),
+        commit_(db_.get(), "COMMIT"),
+        rollback_(db_.get(), "ROLLBACK"),
+        insert_(db_.get(),
+                "INSERT INTO subscribers (id, email, name, last_name, status, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING"),
+        select_by_email_(db_.get(), select_sql("WHERE email = ?")),
+        add_to_count_(db_.get(), "UPDATE subscriber_counts SET total = total + ? WHERE status = ?") {
+  }
+
+  // Applies the schema; run once before any other connection is opened.
+  static void apply_schema(const std::string& path) {
+    Connection db = open_connection(path, false);
+    exec(db.get(), std::string(embedded::kSqliteSchema).c_str());
+  }
+
+  // One transaction for the whole batch. Fills `outcomes` (same order as `batch`); returns
+  // false when the transaction failed as a whole and nothing in it is known to be stored.
+  bool commit(const std::vector<PendingInsert>& batch, std::vector<InsertOutcome>& outcomes) {
+    outcomes.assign(batch.size(), InsertOutcome{});
+    if (!step_done(begin_.fresh())) return false;
+    std::array<std::int64_t, domain::kAllStatuses.size()> created_by_status{};
+
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const domain::Subscriber& s = batch[i].subscriber;
+      sqlite3_stmt* stmt = insert_.fresh();
+      insert_.bind(1, static_cast<std::int64_t>(s.id));
+      insert_.bind(2, s.email);
+      insert_.bind(3, s.name);
+      insert_.bind(4, s.last_name);
+      insert_.bind(5, domain::to_string(s.status));
+      insert_.bind(6, s.created_at_ms);
+      int rc = sqlite3_step(stmt);
+      if (rc == SQLITE_DONE && sqlite3_changes(db_.get()) == 1) {
+        outcomes[i] = {InsertOutcome::Kind::kCreated, s};
+        ++created_by_status[static_cast<std::size_t>(s.status)];
+      } else if (rc == SQLITE_DONE) {
+        outcomes[i] = existing_row(s.email);
+      } else if ((rc & 0xFF) == SQLITE_CONSTRAINT) {
+        // Not the e-mail (that conflict is absorbed above): an id collision or a CHECK.
+        log::error("insert refused by a constraint", {{"detail", sqlite3_errmsg(db_.get())}});
+        outcomes[i] = {InsertOutcome::Kind::kError, {}, StoreError::kFailed};
+      } else {
+        log::error("insert failed", {{"detail", sqlite3_errmsg(db_.get())}});
+        step_done(rollback_.fresh());
+        return false;
+      }
+    }
+
+    for (std::size_t st = 0; st < created_by_status.size(); ++st) {
+      if (created_by_status[st] == 0) continue;
+      sqlite3_stmt* stmt = add_to_count_.fresh();
+      add_to_count_.bind(1, created_by_status[st]);
+      add_to_count_.bind(2, domain::to_string(domain::kAllStatuses[st]));
+      if (!step_done(stmt)) {
+        step_done(rollback_.fresh());
+        return false;
+      }
+    }
+    if (!step_done(commit_.fresh())) {
+      step_done(rollback_.fresh());
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  InsertOutcome existing_row(const std::string& email) {
+    sqlite3_stmt* stmt = select_by_email_.fresh();
+    select_by_email_.bind(1, email);
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+      return {InsertOutcome::Kind::kDuplicate, read_subscriber(stmt)};
+    }
+    return {InsertOutcome::Kind::kError, {}, StoreError::kFailed};
+  }
+
+  // Runs a statement that returns no rows; `stmt` is fresh and bound.
+  bool step_done(sqlite3_stmt* stmt) {
+    int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_DONE) {
+      log::error("sqlite statement failed", {{"detail", sqlite3_errmsg(db_.get())}});
+      return false;
+    }
+    return true;
+  }
+
+  Connection db_;
+  Statement begin_, commit_, rollback_, insert_, select_by_email_, add_to_count_;
+};
+
+// A reading connection and its prepared statements; used by one reader thread only.
+class SqliteStore::Reader {
+ public:
+  explicit Reader(const std::string& path)
+      : db_(open_connection(path, true)),
+        begin_(db_.get(), "BEGIN"),
+        end_(db_.get(), "COMMIT"),
+        by_email_(db_.get(), select_sql("WHERE email = ?")),
+        by_id_(db_.get(), select_sql("WHERE id = ?")),
+        newest_(db_.get(), select_sql("ORDER BY id DESC LIMIT ?")),
+        older_(db_.get(), select_sql("WHERE id < ? ORDER BY id DESC LIMIT ?")),
+        newer_(db_.get(), select_sql("WHERE id > ? ORDER BY id ASC LIMIT ?")),
+        newest_with_status_(db_.get(), select_sql("WHERE status = ? ORDER BY id DESC LIMIT ?")),
+        older_with_status_(db_.get(),
+                           select_sql("WHERE status = ? AND id < ? ORDER BY id DESC LIMIT ?")),
+        newer_with_status_(db_.get(),
+                           select_sql("WHERE status = ? AND id > ? ORDER BY id ASC LIMIT ?")),
+        total_(db_.get(), "SELECT COALESCE(SUM(total), 0) FROM subscriber_counts"),
+        total_with_status_(db_.get(), "SELECT total FROM subscriber_counts WHERE status = ?") {}
+
+  FindOutcome find(const domain::LookupKey& key) {
+    const Statement& statement = key.kind == domain::LookupKey::Kind::kEmail ? by_email_ : by_id_;
+    sqlite3_stmt* stmt = statement.fresh();
+    if (key.kind == domain::LookupKey::Kind::kEmail) {
+      statement.bind(1, key.email);
+    } else {
+      statement.bind(1, static_cast<std::int64_t>(key.id));
+    }
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) return {read_subscriber(stmt)};
+    if (rc == SQLITE_DONE) return {};
+    return failure();
+  }
+
+  ListOutcome list(const domain::KeysetQuery& query) {
+    // Rows and total from one read transaction: one snapshot, so they agree.
+    if (sqlite3_step(begin_.fresh()) != SQLITE_DONE) return {{}, 0, failure().error};
+    ListOutcome outcome = list_in_snapshot(query);
+    sqlite3_step(end_.fresh());
+    return outcome;
+  }
+
+  HealthOutcome check() {
+    sqlite3_stmt* stmt = total_.fresh();
+    if (sqlite3_step(stmt) == SQLITE_ROW) return {true, "ok"};
+    return {false, sqlite3_errmsg(db_.get())};
+  }
+
+ private:
+  ListOutcome list_in_snapshot(const domain::KeysetQuery& query) {
+    using Direction = domain::Cursor::Direction;
+    const bool filtered = query.status.has_value();
+    const Statement* statement = nullptr;
+    if (!query.anchor) {
+      statement = filtered ? &newest_with_status_ : &newest_;
+    } else if (query.direction == Direction::kOlder) {
+      statement = filtered ? &older_with_status_ : &older_;
+    } else {
+      statement = filtered ? &newer_with_status_ : &newer_;
+    }
+    sqlite3_stmt* stmt = statement->fresh();
+    int index = 1;
+    if (filtered) statement->bind(index++, domain::to_string(*query.status));
+    if (query.anchor) statement->bind(index++, static_cast<std::int64_t>(*query.anchor));
+    statement->bind(index, static_cast<std::int64_t>(query.fetch_limit));
+
+    ListOutcome outcome;
+    outcome.rows.reserve(query.fetch_limit);
+    int rc = SQLITE_ROW;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) outcome.rows.push_back(read_subscriber(stmt));
+    if (rc != SQLITE_DONE) return {{}, 0, failure().error};
+
+    const Statement& count = filtered ? total_with_status_ : total_;
+    sqlite3_stmt* count_stmt = count.fresh();
+    if (filtered) count.bind(1, domain::to_string(*query.status));
+    if (sqlite3_step(count_stmt) != SQLITE_ROW) return {{}, 0, failure().error};
+    outcome.total = static_cast<std::uint64_t>(sqlite3_column_int64(count_stmt, 0));
+    return outcome;
+  }
+
+  FindOutcome failure() {
+    log::error("sqlite read failed", {{"detail", sqlite3_errmsg(db_.get())}});
+    return {std::nullopt, StoreError::kFailed};
+  }
+
+  Connection db_;
+  Statement begin_, end_, by_email_, by_id_, newest_, older_, newer_, newest_with_status_,
+      older_with_status_, newer_with_status_, total_, total_with_status_;
+};
+
+SqliteStore::SqliteStore(Options options, metrics::Registry& metrics)
+    : options_(std::move(options)), metrics_(metrics) {
+  const std::filesystem::path file(options_.path);
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
+  Writer::apply_schema(options_.path);
+  writer_ = std::make_unique<Writer>(options_.path);
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.reader_threads); ++i) {
+    readers_.push_back(std::make_unique<Reader>(options_.path));
+  }
+  writer_thread_ = std::thread([this] { run_writer(); });
+  for (std::size_t i = 0; i < readers_.size(); ++i) {
+    reader_threads_.emplace_back([this, i] { run_reader(i); });
+  }
+}
+
+SqliteStore::~SqliteStore() { shutdown(); }
+
+boost::asio::awaitable<InsertOutcome> SqliteStore::insert(domain::Subscriber subscriber) {
+  return util::complete_elsewhere<InsertOutcome>(
+      [this, s = std::move(subscriber)](util::Completion<InsertOutcome> completion) mutable {
+        std::unique_lock lock(write_mutex_);
+        if (stopping_) {
+          lock.unlock();
+          std::move(completion).complete({InsertOutcome::Kind::kError, {}, StoreError::kUnavailable});
+          return;
+        }
+        write_queue_.push_back({std::move(s), std::move(completion)});
+        lock.unlock();
+        write_ready_.notify_one();
+      });
+}
+
+void SqliteStore::run_writer() {
+  std::vector<PendingInsert> batch;
+  std::vector<PendingInsert> rest;
+  std::vector<InsertOutcome> outcomes;
+  for (;;) {
+    {
+      std::unique_lock lock(write_mutex_);
+      write_ready_.wait(lock, [&] { return !write_queue_.empty() || stopping_; });
+      if (write_queue_.empty()) return;  // stopping, and every accepted insert is done
+      if (write_queue_.size() <= options_.max_batch) {
+        batch.swap(write_queue_);
+      } else {
+        auto split = write_queue_.begin() + static_cast<std::ptrdiff_t>(options_.max_batch);
+        batch.assign(std::make_move_iterator(write_queue_.begin()), std::make_move_iterator(split));
+        write_queue_.erase(write_queue_.begin(), split);
+      }
+    }
+
+    const auto started = std::chrono::steady_clock::now();
+    const bool committed = writer_->commit(batch, outcomes);
+    metrics_.store_batch_size.observe(static_cast<double>(batch.size()));
+    metrics_.store_commit_seconds.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      InsertOutcome outcome = committed ? std::move(outcomes[i])
+                                        : InsertOutcome{InsertOutcome::Kind::kError, {},
+                                                        StoreError::kUnavailable};
+      std::move(batch[i].completion).complete(std::move(outcome));
+    }
+    batch.clear();
+  }
+}
+
+void SqliteStore::enqueue_read(ReadJob job) {
+  std::unique_lock lock(read_mutex_);
+  if (readers_stopping_) {
+    lock.unlock();
+    std::visit(
+        [](auto& j) {
+          using Job = std::decay_t<decltype(j)>;
+          if constexpr (std::is_same_v<Job, FindJob>) {
+            std::move(j.completion).complete({std::nullopt, StoreError::kUnavailable});
+          } else if constexpr (std::is_same_v<Job, ListJob>) {
+            std::move(j.completion).complete({{}, 0, StoreError::kUnavailable});
+          } else {
+            std::move(j.completion).complete({false, "shutting down"});
+          }
+        },
+        job);
+    return;
+  }
+  read_queue_.push_back(std::move(job));
+  lock.unlock();
+  read_ready_.notify_one();
+}
+
+void SqliteStore::run_reader(std::size_t index) {
+  Reader& reader = *readers_[index];
+  for (;;) {
+    std::optional<ReadJob> job;
+    {
+      std::unique_lock lock(read_mutex_);
+      read_ready_.wait(lock, [&] { return !read_queue_.empty() || readers_stopping_; });
+      if (read_queue_.empty()) return;
+      job.emplace(std::move(read_queue_.front()));
+      read_queue_.pop_front();
+    }
+    std::visit(
+        [&](auto& j) {
+          using Job = std::decay_t<decltype(j)>;
+          if constexpr (std::is_same_v<Job, FindJob>) {
+            std::move(j.completion).complete(reader.find(j.key));
+          } else if constexpr (std::is_same_v<Job, ListJob>) {
+            std::move(j.completion).complete(reader.list(j.query));
+          } else {
+            std::move(j.completion).complete(reader.check());
+          }
+        },
+        *job);
+  }
+}
+
+boost::asio::awaitable<FindOutcome> SqliteStore::find(domain::LookupKey key) {
+  return util::complete_elsewhere<FindOutcome>(
+      [this, key = std::move(key)](util::Completion<FindOutcome> completion) mutable {
+        enqueue_read(FindJob{std::move(key), std::move(completion)});
+      });
+}
+
+boost::asio::awaitable<ListOutcome> SqliteStore::list(domain::KeysetQuery query) {
+  return util::complete_elsewhere<ListOutcome>(
+      [this, query](util::Completion<ListOutcome> completion) mutable {
+        enqueue_read(ListJob{query, std::move(completion)});
+      });
+}
+
+boost::asio::awaitable<HealthOutcome> SqliteStore::check_health() {
+  return util::complete_elsewhere<HealthOutcome>(
+      [this](util::Completion<HealthOutcome> completion) mutable {
+        enqueue_read(HealthJob{std::move(completion)});
+      });
+}
+
+void SqliteStore::shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  {
+    std::lock_guard lock(write_mutex_);
+    stopping_ = true;
+  }
+  write_ready_.notify_all();
+  if (writer_thread_.joinable()) writer_thread_.join();
+  {
+    std::lock_guard lock(read_mutex_);
+    readers_stopping_ = true;
+  }
+  read_ready_.notify_all();
+  for (auto& t : reader_threads_) {
+    if (t.joinable()) t.join();
+  }
+  log::info("sqlite store closed", {{"path", options_.path}});
+}
+
+}  // namespace subscriberd::store::sqlite

@@ -1,0 +1,94 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "metrics/metrics.h"
+#include "store/subscriber_store.h"
+#include "util/async_bridge.h"
+
+namespace subscriberd::store::sqlite {
+
+// The embedded store of record: one SQLite file in WAL mode.
+//
+// Writes: one writer thread owns the only writing connection. Concurrent inserts queue up
+// while it commits; it then takes every queued insert (up to max_batch) into one transaction
+// (group commit), so one fsync acknowledges the whole batch, and completes each request with
+// its own outcome. The unique index on email decides duplicates, inside the transaction.
+//
+// Reads: a few reader threads, each with its own connection; WAL snapshots mean readers
+// never wait for the writer.
+class SqliteStore final : public SubscriberStore {
+ public:
+  struct Options {
+    std::string path;
+    std::size_t reader_threads = 2;
+    std::size_t max_batch = 1024;
+  };
+
+  // Opens the file, applies the schema and starts the threads; throws on failure.
+  SqliteStore(Options options, metrics::Registry& metrics);
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  boost::asio::awaitable<InsertOutcome> insert(domain::Subscriber subscriber) override;
+  boost::asio::awaitable<FindOutcome> find(domain::LookupKey key) override;
+  boost::asio::awaitable<ListOutcome> list(domain::KeysetQuery query) override;
+  boost::asio::awaitable<HealthOutcome> check_health() override;
+  void shutdown() override;
+  std::string describe() const override { return "sqlite:" + options_.path; }
+
+ private:
+  struct PendingInsert {
+    domain::Subscriber subscriber;
+    util::Completion<InsertOutcome> completion;
+  };
+  struct FindJob {
+    domain::LookupKey key;
+    util::Completion<FindOutcome> completion;
+  };
+  struct ListJob {
+    domain::KeysetQuery query;
+    util::Completion<ListOutcome> completion;
+  };
+  struct HealthJob {
+    util::Completion<HealthOutcome> completion;
+  };
+  using ReadJob = std::variant<FindJob, ListJob, HealthJob>;
+
+  class Writer;
+  class Reader;
+
+  void enqueue_read(ReadJob job);
+  void run_writer();
+  void run_reader(std::size_t index);
+
+  Options options_;
+  metrics::Registry& metrics_;
+
+  std::mutex write_mutex_;
+  std::condition_variable write_ready_;
+  std::vector<PendingInsert> write_queue_;
+  bool stopping_ = false;  // guarded by both queue mutexes' owners: set under each
+
+  std::mutex read_mutex_;
+  std::condition_variable read_ready_;
+  std::deque<ReadJob> read_queue_;
+  bool readers_stopping_ = false;
+
+  std::unique_ptr<Writer> writer_;
+  std::vector<std::unique_ptr<Reader>> readers_;
+  std::thread writer_thread_;
+  std::vector<std::thread> reader_threads_;
+  bool shut_down_ = false;
+};
+
+}  // namespace subscriberd::store::sqlite
