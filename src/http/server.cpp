@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "http/session.h"
+#include "util/event_loop.h"
 #include "util/log.h"
 
 namespace subscriberd::http {
@@ -36,7 +37,10 @@ tcp::endpoint Server::start() {
   asio::co_spawn(loops_.front()->context, accept_loop(), asio::detached);
   for (auto& loop : loops_) {
     loop->guard.emplace(loop->context.get_executor());
-    loop->thread = std::thread([&context = loop->context] { context.run(); });
+    loop->thread = std::thread([&context = loop->context] {
+      util::set_this_thread_loop(&context);
+      context.run();
+    });
   }
   return bound;
 }
