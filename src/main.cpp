@@ -7,10 +7,11 @@
 int main(int argc, char** argv) {
   using subscriberd::app::ParseResult;
   std::vector<std::string> args(argv + 1, argv + argc);
-  ParseResult parsed =
-      subscriberd::app::parse_config(args, [](const std::string& name) -> std::optional<std::string> {
+  ParseResult parsed = subscriberd::app::parse_config(
+      args, [](const std::string& name) -> std::optional<std::string> {
         const char* value = std::getenv(name.c_str());
-        if (value == nullptr) return std::nullopt;
+        if (value == nullptr)
+          return std::nullopt;
         return std::string(value);
       });
   switch (parsed.action) {

@@ -24,8 +24,7 @@ ProblemInfo info(ProblemType type) {
     case ProblemType::kNotFound:
       return {bh::status::not_found, "/problems/not-found", "Not found"};
     case ProblemType::kMethodNotAllowed:
-      return {bh::status::method_not_allowed, "/problems/method-not-allowed",
-              "Method not allowed"};
+      return {bh::status::method_not_allowed, "/problems/method-not-allowed", "Method not allowed"};
     case ProblemType::kAlreadyExists:
       return {bh::status::conflict, "/problems/already-exists", "Subscriber already exists"};
     case ProblemType::kPayloadTooLarge:
@@ -65,7 +64,8 @@ http::Response problem(ProblemType type, std::string_view detail, unsigned http_
   w.key("title").string(p.title);
   w.key("status").number(static_cast<int>(p.status));
   w.key("detail").string(detail);
-  if (extras) extras(w);
+  if (extras)
+    extras(w);
   w.end_object();
   return response;
 }
@@ -74,7 +74,8 @@ http::Response validation_problem(const std::vector<domain::FieldError>& errors,
                                   unsigned http_version) {
   std::string detail;
   for (const auto& e : errors) {
-    if (!detail.empty()) detail += "; ";
+    if (!detail.empty())
+      detail += "; ";
     detail += e.field + " " + e.message;
   }
   return problem(ProblemType::kValidation, detail, http_version, [&](json::Writer& w) {

@@ -14,18 +14,18 @@
 namespace subscriberd::api {
 
 enum class ProblemType : std::uint8_t {
-  kInvalidBody,          // 400
-  kInvalidCursor,        // 400
-  kMalformedRequest,     // 400
-  kNotFound,             // 404
-  kMethodNotAllowed,     // 405
-  kAlreadyExists,        // 409
-  kPayloadTooLarge,      // 413
-  kUnsupportedMedia,     // 415
-  kValidation,           // 422
-  kHeadersTooLarge,      // 431
-  kInternal,             // 500
-  kServiceUnavailable,   // 503
+  kInvalidBody,         // 400
+  kInvalidCursor,       // 400
+  kMalformedRequest,    // 400
+  kNotFound,            // 404
+  kMethodNotAllowed,    // 405
+  kAlreadyExists,       // 409
+  kPayloadTooLarge,     // 413
+  kUnsupportedMedia,    // 415
+  kValidation,          // 422
+  kHeadersTooLarge,     // 431
+  kInternal,            // 500
+  kServiceUnavailable,  // 503
 };
 
 // Extra members written after type/title/status/detail.

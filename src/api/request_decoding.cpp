@@ -21,10 +21,12 @@ MediaType parse_media_type(std::string_view header) {
   media.type = text::trim(header.substr(0, semicolon));
   while (semicolon != std::string_view::npos) {
     std::size_t next = header.find(';', semicolon + 1);
-    std::string_view param = text::trim(header.substr(
-        semicolon + 1, next == std::string_view::npos ? std::string_view::npos : next - semicolon - 1));
+    std::string_view param = text::trim(header.substr(semicolon + 1, next == std::string_view::npos
+                                                                         ? std::string_view::npos
+                                                                         : next - semicolon - 1));
     std::size_t eq = param.find('=');
-    if (eq != std::string_view::npos && text::iequals_ascii(text::trim(param.substr(0, eq)), "charset")) {
+    if (eq != std::string_view::npos &&
+        text::iequals_ascii(text::trim(param.substr(0, eq)), "charset")) {
       std::string_view value = text::trim(param.substr(eq + 1));
       if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
         value = value.substr(1, value.size() - 2);
@@ -37,10 +39,14 @@ MediaType parse_media_type(std::string_view header) {
 }
 
 RawField* field_for(domain::SubscriberInput& input, std::string_view name) {
-  if (name == "email") return &input.email;
-  if (name == "name") return &input.name;
-  if (name == "last_name") return &input.last_name;
-  if (name == "status") return &input.status;
+  if (name == "email")
+    return &input.email;
+  if (name == "name")
+    return &input.name;
+  if (name == "last_name")
+    return &input.last_name;
+  if (name == "status")
+    return &input.status;
   return nullptr;  // unknown fields are ignored
 }
 
@@ -65,7 +71,8 @@ DecodedBody decode_json(std::string& body) {
   }
   for (auto [key, value] : object) {
     RawField* field = field_for(decoded.input, key);
-    if (field == nullptr) continue;
+    if (field == nullptr)
+      continue;
     std::string_view text;
     if (value.is_null()) {
       *field = RawField{RawField::Kind::kNull, {}};
@@ -87,7 +94,8 @@ DecodedBody decode_form(std::string_view body) {
     return decoded;
   }
   for (auto& [name, value] : *params) {
-    if (RawField* field = field_for(decoded.input, name)) *field = RawField::string(std::move(value));
+    if (RawField* field = field_for(decoded.input, name))
+      *field = RawField::string(std::move(value));
   }
   return decoded;
 }
@@ -97,18 +105,18 @@ DecodedBody decode_form(std::string_view body) {
 DecodedBody decode_subscriber_body(std::string_view content_type, std::string& body) {
   const MediaType media = parse_media_type(content_type);
   const bool utf8 = media.charset.empty() || text::iequals_ascii(media.charset, "utf-8");
-  if (text::iequals_ascii(media.type, "application/json") && utf8) return decode_json(body);
+  if (text::iequals_ascii(media.type, "application/json") && utf8)
+    return decode_json(body);
   if (text::iequals_ascii(media.type, "application/x-www-form-urlencoded") && utf8) {
     return decode_form(body);
   }
   DecodedBody decoded;
   decoded.error = DecodedBody::Error::kUnsupportedMediaType;
-  decoded.detail = content_type.empty()
-                       ? "Content-Type is missing; send application/json or "
-                         "application/x-www-form-urlencoded"
-                       : "Content-Type " + std::string(content_type) +
-                             " is not supported; send application/json or "
-                             "application/x-www-form-urlencoded (UTF-8)";
+  decoded.detail = content_type.empty() ? "Content-Type is missing; send application/json or "
+                                          "application/x-www-form-urlencoded"
+                                        : "Content-Type " + std::string(content_type) +
+                                              " is not supported; send application/json or "
+                                              "application/x-www-form-urlencoded (UTF-8)";
   return decoded;
 }
 
@@ -124,10 +132,12 @@ std::optional<QueryParams> parse_query(std::string_view query) {
       auto name = text::percent_decode(pair.substr(0, eq), true);
       auto value = text::percent_decode(
           eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
-      if (!name || !value) return std::nullopt;
+      if (!name || !value)
+        return std::nullopt;
       params.emplace_back(std::move(*name), std::move(*value));
     }
-    if (amp == std::string_view::npos) break;
+    if (amp == std::string_view::npos)
+      break;
     start = amp + 1;
   }
   return params;
@@ -160,11 +170,13 @@ DecodedListRequest decode_list_request(const QueryParams& params) {
 
 std::optional<domain::LookupKey> decode_lookup_key(std::string_view raw) {
   auto key = text::percent_decode(raw, false);
-  if (!key || key->empty()) return std::nullopt;
+  if (!key || key->empty())
+    return std::nullopt;
   if (key->find('@') != std::string::npos) {
     return domain::LookupKey::by_email(domain::normalize_email(*key));
   }
-  if (auto id = text::parse_uint64(*key)) return domain::LookupKey::by_id(*id);
+  if (auto id = text::parse_uint64(*key))
+    return domain::LookupKey::by_id(*id);
   return std::nullopt;
 }
 

@@ -29,7 +29,8 @@ std::string page_json(const domain::Page& page) {
   json::Writer w(out);
   w.begin_object();
   w.key("data").begin_array();
-  for (const auto& s : page.data) write_subscriber(w, s);
+  for (const auto& s : page.data)
+    write_subscriber(w, s);
   w.end_array();
   w.key("total").number(static_cast<std::int64_t>(page.total));
   w.key("next_cursor");

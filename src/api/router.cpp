@@ -44,7 +44,9 @@ http::Response failure_response(service::Failure failure, unsigned version) {
   return problem(ProblemType::kInternal, "the request could not be completed", version);
 }
 
-bool is_read(bh::verb verb) { return verb == bh::verb::get || verb == bh::verb::head; }
+bool is_read(bh::verb verb) {
+  return verb == bh::verb::get || verb == bh::verb::head;
+}
 
 }  // namespace
 
@@ -85,17 +87,20 @@ awaitable<http::Response> Router::dispatch(http::Request& request, Route& route)
       co_return co_await create(request);
     }
     route = Route::kSubscribersList;
-    if (is_read(verb)) co_return co_await list(query, version);
+    if (is_read(verb))
+      co_return co_await list(query, version);
     co_return method_not_allowed("GET, HEAD, POST", version);
   }
   if (path.starts_with(kCollection) && path[kCollection.size()] == '/') {
     route = Route::kSubscribersGet;
-    if (!is_read(verb)) co_return method_not_allowed("GET, HEAD", version);
+    if (!is_read(verb))
+      co_return method_not_allowed("GET, HEAD", version);
     co_return co_await get_one(path.substr(kCollection.size() + 1), version);
   }
   if (path == "/api/openapi.yaml") {
     route = Route::kOpenApi;
-    if (!is_read(verb)) co_return method_not_allowed("GET, HEAD", version);
+    if (!is_read(verb))
+      co_return method_not_allowed("GET, HEAD", version);
     co_return text_response("application/yaml", std::string(embedded::kOpenApiYaml), version);
   }
   if (path == "/api" || path.starts_with("/api/")) {
@@ -103,21 +108,25 @@ awaitable<http::Response> Router::dispatch(http::Request& request, Route& route)
   }
   if (path == "/healthz") {
     route = Route::kHealthz;
-    if (!is_read(verb)) co_return method_not_allowed("GET, HEAD", version);
+    if (!is_read(verb))
+      co_return method_not_allowed("GET, HEAD", version);
     co_return json_response(bh::status::ok, R"({"status":"ok"})", version);
   }
   if (path == "/readyz") {
     route = Route::kReadyz;
-    if (!is_read(verb)) co_return method_not_allowed("GET, HEAD", version);
+    if (!is_read(verb))
+      co_return method_not_allowed("GET, HEAD", version);
     co_return co_await ready(version);
   }
   if (path == "/metrics") {
     route = Route::kMetrics;
-    if (!is_read(verb)) co_return method_not_allowed("GET, HEAD", version);
+    if (!is_read(verb))
+      co_return method_not_allowed("GET, HEAD", version);
     co_return text_response("text/plain; version=0.0.4; charset=utf-8", metrics_.render(), version);
   }
   route = Route::kWebPage;
-  if (!is_read(verb)) co_return method_not_allowed("GET, HEAD", version);
+  if (!is_read(verb))
+    co_return method_not_allowed("GET, HEAD", version);
   co_return web_page(request, path);
 }
 
@@ -133,12 +142,14 @@ awaitable<http::Response> Router::create(http::Request& request) {
       break;
   }
   domain::ValidationResult valid = domain::validate(std::move(decoded.input));
-  if (!valid.ok()) co_return validation_problem(valid.errors, version);
+  if (!valid.ok())
+    co_return validation_problem(valid.errors, version);
 
   service::CreateResult result = co_await service_.create(std::move(valid.subscriber));
   switch (result.kind) {
     case service::CreateResult::Kind::kCreated: {
-      auto response = json_response(bh::status::created, subscriber_json(result.subscriber), version);
+      auto response =
+          json_response(bh::status::created, subscriber_json(result.subscriber), version);
       response.set(bh::field::location, "/api/subscribers/" + std::to_string(result.subscriber.id));
       co_return response;
     }
@@ -152,16 +163,19 @@ awaitable<http::Response> Router::create(http::Request& request) {
 
 awaitable<http::Response> Router::list(std::string_view query, unsigned version) {
   auto params = parse_query(query);
-  if (!params) co_return problem(ProblemType::kInvalidBody, "query string has a bad % escape", version);
+  if (!params)
+    co_return problem(ProblemType::kInvalidBody, "query string has a bad % escape", version);
   DecodedListRequest decoded = decode_list_request(*params);
-  if (!decoded.errors.empty()) co_return validation_problem(decoded.errors, version);
+  if (!decoded.errors.empty())
+    co_return validation_problem(decoded.errors, version);
   if (decoded.bad_cursor) {
     co_return problem(ProblemType::kInvalidCursor,
                       "cursor is not one this service issued; start again without a cursor",
                       version);
   }
   service::ListResult result = co_await service_.list(decoded.request);
-  if (result.failure != service::Failure::kNone) co_return failure_response(result.failure, version);
+  if (result.failure != service::Failure::kNone)
+    co_return failure_response(result.failure, version);
   co_return json_response(bh::status::ok, page_json(result.page), version);
 }
 
@@ -185,13 +199,15 @@ awaitable<http::Response> Router::get_one(std::string_view raw_key, unsigned ver
 
 awaitable<http::Response> Router::ready(unsigned version) {
   service::Readiness readiness = co_await service_.readiness();
-  if (!readiness.ready) co_return unavailable_problem(readiness.failing, version);
+  if (!readiness.ready)
+    co_return unavailable_problem(readiness.failing, version);
   co_return json_response(bh::status::ok, R"({"status":"ready"})", version);
 }
 
 http::Response Router::web_page(const http::Request& request, std::string_view path) {
   auto response = web_.serve(path, request[bh::field::accept_encoding], request.version());
-  if (response) return std::move(*response);
+  if (response)
+    return std::move(*response);
   return problem(ProblemType::kNotFound,
                  web_.empty() ? "the web page is not built (see README: run)"
                               : "no such file: " + std::string(path),
@@ -203,11 +219,13 @@ http::Response Router::reject(http::ProtocolError error, unsigned http_version) 
   http::Response response;
   switch (error) {
     case http::ProtocolError::kHeadersTooLarge:
-      response = problem(ProblemType::kHeadersTooLarge, "request headers exceed 16 KiB", http_version);
+      response =
+          problem(ProblemType::kHeadersTooLarge, "request headers exceed 16 KiB", http_version);
       break;
     case http::ProtocolError::kBodyTooLarge:
       route = Route::kSubscribersCreate;
-      response = problem(ProblemType::kPayloadTooLarge, "request body exceeds 64 KiB", http_version);
+      response =
+          problem(ProblemType::kPayloadTooLarge, "request body exceeds 64 KiB", http_version);
       break;
     case http::ProtocolError::kMalformed:
       response = problem(ProblemType::kMalformedRequest, "the request is not valid HTTP/1.1",

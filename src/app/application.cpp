@@ -1,9 +1,10 @@
 #include "app/application.h"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <exception>
 #include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 
 #include "api/router.h"
 #include "cache/cache_factory.h"
@@ -35,8 +36,8 @@ int run(const Config& config) {
   std::unique_ptr<cache::SubscriberCache> cache;
   try {
     store = store::open_store({config.store, config.store_readers, config.max_batch}, metrics);
-    cache = cache::open_cache({config.cache, config.cache_size_mb << 20, config.negative_ttl},
-                              metrics);
+    cache =
+        cache::open_cache({config.cache, config.cache_size_mb << 20, config.negative_ttl}, metrics);
   } catch (const std::exception& e) {
     log::error("cannot start", {{"error", e.what()}});
     return 1;
@@ -57,7 +58,7 @@ int run(const Config& config) {
     return 1;
   }
   const std::string host = bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
-                                                    : bound.address().to_string();
+                                                   : bound.address().to_string();
   log::info("subscriberd " SUBSCRIBERD_VERSION " listening on http://" + host + ":" +
                 std::to_string(bound.port()),
             {{"store", store->describe()},

@@ -28,7 +28,8 @@ bool parse_number(const std::string& text, T& out, T min, T max) {
 
 bool parse_seconds(const std::string& text, std::chrono::seconds& out) {
   long long value = 0;
-  if (!parse_number<long long>(text, value, 1, 86'400)) return false;
+  if (!parse_number<long long>(text, value, 1, 86'400))
+    return false;
   out = std::chrono::seconds(value);
   return true;
 }
@@ -39,7 +40,8 @@ const std::vector<Flag>& flags() {
        [](Config& c, const std::string& v) {
          std::string host;
          std::uint16_t port = 0;
-         if (!split_host_port(v, host, port)) return false;
+         if (!split_host_port(v, host, port))
+           return false;
          c.listen = v;
          return true;
        },
@@ -50,7 +52,9 @@ const std::vector<Flag>& flags() {
          return !v.empty();
        },
        [](const Config& c) { return c.store; }},
-      {"cache", "URL", "read cache: memory | none",
+      {"cache", "URL",
+       "read cache: memory | none | redis://HOST:PORT[/DB][?timeout_ms=N&max_backoff_ms=N]"
+       " (see docs/cache.md)",
        [](Config& c, const std::string& v) {
          c.cache = v;
          return !v.empty();
@@ -62,7 +66,9 @@ const std::vector<Flag>& flags() {
        },
        [](const Config& c) { return std::to_string(c.cache_size_mb); }},
       {"threads", "N", "network threads (0: one per core)",
-       [](Config& c, const std::string& v) { return parse_number<std::size_t>(v, c.threads, 0, 256); },
+       [](Config& c, const std::string& v) {
+         return parse_number<std::size_t>(v, c.threads, 0, 256);
+       },
        [](const Config&) { return std::string("number of cores"); }},
       {"store-readers", "N", "read connections (and threads) of the store",
        [](Config& c, const std::string& v) {
@@ -75,7 +81,9 @@ const std::vector<Flag>& flags() {
        },
        [](const Config& c) { return std::to_string(c.max_batch); }},
       {"node-id", "N", "0-1023, unique per instance sharing a database (part of every id)",
-       [](Config& c, const std::string& v) { return parse_number<std::uint32_t>(v, c.node_id, 0, 1023); },
+       [](Config& c, const std::string& v) {
+         return parse_number<std::uint32_t>(v, c.node_id, 0, 1023);
+       },
        [](const Config& c) { return std::to_string(c.node_id); }},
       {"web-root", "DIR", "directory of the built web page",
        [](Config& c, const std::string& v) {
@@ -92,10 +100,12 @@ const std::vector<Flag>& flags() {
       {"shutdown-grace", "SECONDS", "on SIGTERM, how long in-flight requests may take",
        [](Config& c, const std::string& v) { return parse_seconds(v, c.shutdown_grace); },
        [](const Config& c) { return std::to_string(c.shutdown_grace.count()); }},
-      {"negative-ttl-ms", "MS", "how long the cache remembers that a subscriber is absent (0: never)",
+      {"negative-ttl-ms", "MS",
+       "how long the cache remembers that a subscriber is absent (0: never)",
        [](Config& c, const std::string& v) {
          long long ms = 0;
-         if (!parse_number<long long>(v, ms, 0, 3'600'000)) return false;
+         if (!parse_number<long long>(v, ms, 0, 3'600'000))
+           return false;
          c.negative_ttl = std::chrono::milliseconds(ms);
          return true;
        },
@@ -112,13 +122,15 @@ const std::vector<Flag>& flags() {
 
 std::string env_name(std::string_view flag) {
   std::string name = "SUBSCRIBERD_";
-  for (char c : flag) name.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(c)));
+  for (char c : flag)
+    name.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(c)));
   return name;
 }
 
 const Flag* find_flag(std::string_view name) {
   for (const Flag& f : flags()) {
-    if (f.name == name) return &f;
+    if (f.name == name)
+      return &f;
   }
   return nullptr;
 }
@@ -127,7 +139,8 @@ const Flag* find_flag(std::string_view name) {
 
 bool split_host_port(const std::string& listen, std::string& host, std::uint16_t& port) {
   std::size_t colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
+  if (colon == std::string::npos || colon == 0)
+    return false;
   host = listen.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
@@ -163,13 +176,15 @@ ParseResult parse_config(
       result.action = ParseResult::Action::kVersion;
       return result;
     }
-    if (!arg.starts_with("--")) return fail("unexpected argument '" + std::string(arg) + "'");
+    if (!arg.starts_with("--"))
+      return fail("unexpected argument '" + std::string(arg) + "'");
     arg.remove_prefix(2);
     std::string value;
     std::size_t eq = arg.find('=');
     std::string_view name = arg.substr(0, eq);
     const Flag* flag = find_flag(name);
-    if (flag == nullptr) return fail("unknown flag --" + std::string(name) + " (see --help)");
+    if (flag == nullptr)
+      return fail("unknown flag --" + std::string(name) + " (see --help)");
     if (eq != std::string_view::npos) {
       value = std::string(arg.substr(eq + 1));
     } else if (i + 1 < args.size()) {

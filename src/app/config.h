@@ -39,8 +39,9 @@ struct ParseResult {
 };
 
 // `environment` is a lookup (getenv in production, a map in tests).
-ParseResult parse_config(const std::vector<std::string>& args,
-                         const std::function<std::optional<std::string>(const std::string&)>& environment);
+ParseResult parse_config(
+    const std::vector<std::string>& args,
+    const std::function<std::optional<std::string>(const std::string&)>& environment);
 
 std::string help_text();
 

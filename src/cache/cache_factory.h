@@ -10,12 +10,13 @@
 namespace subscriberd::cache {
 
 struct CacheSettings {
-  std::string url;  // memory | none
+  std::string url;  // memory | none | redis://HOST:PORT[/DB][?options] (redis/redis_url.h)
   std::size_t memory_bytes = 256u << 20;
   std::chrono::milliseconds negative_ttl{5000};
 };
 
 // Throws store::ConfigError-like std::runtime_error for an unknown URL.
-std::unique_ptr<SubscriberCache> open_cache(const CacheSettings& settings, metrics::Registry& metrics);
+std::unique_ptr<SubscriberCache> open_cache(const CacheSettings& settings,
+                                            metrics::Registry& metrics);
 
 }  // namespace subscriberd::cache

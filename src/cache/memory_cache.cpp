@@ -61,11 +61,13 @@ bool MemoryCache::EmailEqual::operator()(const Entry* a, std::string_view b) con
 MemoryCache::MemoryCache(Options options) : options_(options) {}
 
 MemoryCache::~MemoryCache() {
-  for (auto& [id, entry] : by_id_) delete entry;
+  for (auto& [id, entry] : by_id_)
+    delete entry;
 }
 
 std::string MemoryCache::negative_key(const domain::LookupKey& key) {
-  if (key.kind == domain::LookupKey::Kind::kEmail) return "e:" + key.email;
+  if (key.kind == domain::LookupKey::Kind::kEmail)
+    return "e:" + key.email;
   return "i:" + std::to_string(key.id);
 }
 
@@ -75,10 +77,12 @@ CacheLookup MemoryCache::lookup(const domain::LookupKey& key) const {
     const Entry* entry = nullptr;
     if (key.kind == domain::LookupKey::Kind::kEmail) {
       auto it = by_email_.find(std::string_view(key.email));
-      if (it != by_email_.end()) entry = *it;
+      if (it != by_email_.end())
+        entry = *it;
     } else {
       auto it = by_id_.find(key.id);
-      if (it != by_id_.end()) entry = it->second;
+      if (it != by_id_.end())
+        entry = it->second;
     }
     if (entry != nullptr) {
       entry->referenced.store(true, std::memory_order_relaxed);
@@ -86,9 +90,11 @@ CacheLookup MemoryCache::lookup(const domain::LookupKey& key) const {
     }
   }
   std::lock_guard lock(negative_mutex_);
-  if (negative_.empty()) return CacheLookup{};
+  if (negative_.empty())
+    return CacheLookup{};
   auto it = negative_.find(negative_key(key));
-  if (it == negative_.end()) return CacheLookup{};
+  if (it == negative_.end())
+    return CacheLookup{};
   if (it->second < std::chrono::steady_clock::now()) {
     negative_.erase(it);
     return CacheLookup{};
@@ -104,7 +110,8 @@ void MemoryCache::remember(const domain::Subscriber& subscriber) {
   const std::size_t text_length =
       subscriber.email.size() + subscriber.name.size() + subscriber.last_name.size();
   const std::size_t cost = entry_cost(text_length);
-  if (cost > options_.capacity_bytes) return;
+  if (cost > options_.capacity_bytes)
+    return;
 
   auto entry = std::make_unique<Entry>();
   entry->id = subscriber.id;
@@ -125,7 +132,8 @@ void MemoryCache::remember(const domain::Subscriber& subscriber) {
     if (by_email_.find(subscriber.email) != by_email_.end() || by_id_.contains(subscriber.id)) {
       return;  // insert-only data: what is cached is already right
     }
-    while (used_bytes_ + cost > options_.capacity_bytes && hand_ != nullptr) evict_one();
+    while (used_bytes_ + cost > options_.capacity_bytes && hand_ != nullptr)
+      evict_one();
 
     Entry* raw = entry.release();
     by_email_.insert(raw);
@@ -152,7 +160,8 @@ void MemoryCache::remember(const domain::Subscriber& subscriber) {
 
 void MemoryCache::evict_one() {
   // Second chance: a referenced entry loses its flag and survives one more turn of the hand.
-  while (hand_->referenced.exchange(false, std::memory_order_relaxed)) hand_ = hand_->next;
+  while (hand_->referenced.exchange(false, std::memory_order_relaxed))
+    hand_ = hand_->next;
   Entry* victim = hand_;
   if (victim->next == victim) {
     hand_ = nullptr;
@@ -168,14 +177,18 @@ void MemoryCache::evict_one() {
 }
 
 void MemoryCache::remember_absent(const domain::LookupKey& key) {
-  if (options_.negative_ttl.count() <= 0) return;
+  if (options_.negative_ttl.count() <= 0)
+    return;
   auto deadline = std::chrono::steady_clock::now() + options_.negative_ttl;
   std::lock_guard lock(negative_mutex_);
-  if (negative_.size() >= options_.max_negative_entries) negative_.clear();
+  if (negative_.size() >= options_.max_negative_entries)
+    negative_.clear();
   negative_.insert_or_assign(negative_key(key), deadline);
 }
 
-boost::asio::awaitable<bool> MemoryCache::check_health() { co_return true; }
+boost::asio::awaitable<bool> MemoryCache::check_health() {
+  co_return true;
+}
 
 std::string MemoryCache::describe() const {
   return "memory(" + std::to_string(options_.capacity_bytes >> 20) + " MiB)";

@@ -6,6 +6,8 @@ boost::asio::awaitable<CacheLookup> NullCache::find(const domain::LookupKey&) {
   co_return CacheLookup{};
 }
 
-boost::asio::awaitable<bool> NullCache::check_health() { co_return true; }
+boost::asio::awaitable<bool> NullCache::check_health() {
+  co_return true;
+}
 
 }  // namespace subscriberd::cache

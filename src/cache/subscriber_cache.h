@@ -1,8 +1,9 @@
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
 #include <optional>
 #include <string>
+
+#include <boost/asio/awaitable.hpp>
 
 #include "domain/subscriber.h"
 

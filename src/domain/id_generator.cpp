@@ -5,7 +5,8 @@
 namespace subscriberd::domain {
 
 IdGenerator::IdGenerator(std::uint32_t node, Clock clock) : node_(node), clock_(std::move(clock)) {
-  if (node > kMaxNode) throw std::invalid_argument("node id must be between 0 and 1023");
+  if (node > kMaxNode)
+    throw std::invalid_argument("node id must be between 0 and 1023");
 }
 
 std::int64_t IdGenerator::system_clock_ms() {
@@ -28,8 +29,8 @@ SubscriberId IdGenerator::next() {
 
   const std::uint64_t ms = candidate >> kSequenceBits;
   const std::uint64_t sequence = candidate & kSequenceMask;
-  return (ms << (kNodeBits + kSequenceBits)) | (static_cast<std::uint64_t>(node_) << kSequenceBits) |
-         sequence;
+  return (ms << (kNodeBits + kSequenceBits)) |
+         (static_cast<std::uint64_t>(node_) << kSequenceBits) | sequence;
 }
 
 }  // namespace subscriberd::domain

@@ -19,12 +19,16 @@ Page make_page(const PageRequest& request, std::vector<Subscriber> rows, std::ui
   Page page;
   page.total = total;
   const bool more_beyond = rows.size() > request.limit;
-  if (more_beyond) rows.resize(request.limit);
+  if (more_beyond)
+    rows.resize(request.limit);
 
-  const bool walking_back = request.cursor && request.cursor->direction == Cursor::Direction::kNewer;
-  if (walking_back) std::reverse(rows.begin(), rows.end());
+  const bool walking_back =
+      request.cursor && request.cursor->direction == Cursor::Direction::kNewer;
+  if (walking_back)
+    std::reverse(rows.begin(), rows.end());
   page.data = std::move(rows);
-  if (page.data.empty()) return page;
+  if (page.data.empty())
+    return page;
 
   const SubscriberId newest = page.data.front().id;
   const SubscriberId oldest = page.data.back().id;
@@ -33,8 +37,10 @@ Page make_page(const PageRequest& request, std::vector<Subscriber> rows, std::ui
   // mirror image.
   const bool has_older = walking_back ? true : more_beyond;
   const bool has_newer = walking_back ? more_beyond : request.cursor.has_value();
-  if (has_older) page.next = Cursor{Cursor::Direction::kOlder, oldest};
-  if (has_newer) page.prev = Cursor{Cursor::Direction::kNewer, newest};
+  if (has_older)
+    page.next = Cursor{Cursor::Direction::kOlder, oldest};
+  if (has_newer)
+    page.prev = Cursor{Cursor::Direction::kNewer, newest};
   return page;
 }
 

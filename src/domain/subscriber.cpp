@@ -22,7 +22,8 @@ std::string_view to_string(Status status) {
 
 std::optional<Status> parse_status(std::string_view name) {
   for (Status s : kAllStatuses) {
-    if (text::iequals_ascii(name, to_string(s))) return s;
+    if (text::iequals_ascii(name, to_string(s)))
+      return s;
   }
   return std::nullopt;
 }

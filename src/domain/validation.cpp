@@ -8,18 +8,25 @@ namespace {
 
 // Validates an optional free-text field; returns the error message or empty.
 std::string_view name_problem(const RawField& field) {
-  if (field.kind == RawField::Kind::kNotAString) return "must be a string";
-  if (field.kind != RawField::Kind::kString) return {};
+  if (field.kind == RawField::Kind::kNotAString)
+    return "must be a string";
+  if (field.kind != RawField::Kind::kString)
+    return {};
   auto length = text::utf8_length(field.value);
-  if (!length) return "is not valid UTF-8";
-  if (*length > kMaxNameLength) return "is longer than 255 characters";
-  if (text::has_control_characters(field.value)) return "must not contain control characters";
+  if (!length)
+    return "is not valid UTF-8";
+  if (*length > kMaxNameLength)
+    return "is longer than 255 characters";
+  if (text::has_control_characters(field.value))
+    return "must not contain control characters";
   return {};
 }
 
 }  // namespace
 
-std::string normalize_email(std::string_view raw) { return text::to_lower_ascii(text::trim(raw)); }
+std::string normalize_email(std::string_view raw) {
+  return text::to_lower_ascii(text::trim(raw));
+}
 
 ValidationResult validate(SubscriberInput input) {
   ValidationResult result;

@@ -37,7 +37,7 @@ struct FieldError {
 };
 
 struct ValidationResult {
-  NewSubscriber subscriber;         // meaningful only when errors is empty
+  NewSubscriber subscriber;        // meaningful only when errors is empty
   std::vector<FieldError> errors;  // every failing field, in field order
 
   bool ok() const { return errors.empty(); }

@@ -23,7 +23,9 @@ Server::Server(ServerOptions options, RequestHandler& handler)
   }
 }
 
-Server::~Server() { join(); }
+Server::~Server() {
+  join();
+}
 
 tcp::endpoint Server::start() {
   tcp::endpoint endpoint(asio::ip::make_address(options_.host), options_.port);
@@ -50,8 +52,10 @@ asio::awaitable<void> Server::accept_loop() {
   for (;;) {
     Loop& loop = *loops_[next];
     next = (next + 1) % loops_.size();
-    auto [ec, socket] = co_await acceptor_->async_accept(loop.context, asio::as_tuple(asio::use_awaitable));
-    if (ec == asio::error::operation_aborted || !acceptor_->is_open()) co_return;
+    auto [ec, socket] =
+        co_await acceptor_->async_accept(loop.context, asio::as_tuple(asio::use_awaitable));
+    if (ec == asio::error::operation_aborted || !acceptor_->is_open())
+      co_return;
     if (ec) {
       // Out of descriptors and the like: keep serving the connections we have.
       log::warn("accept failed", {{"error", ec.message()}});
@@ -64,7 +68,8 @@ asio::awaitable<void> Server::accept_loop() {
 void Server::session_started(Loop& loop, Session* session) {
   active_sessions_.fetch_add(1, std::memory_order_relaxed);
   loop.sessions.insert(session);
-  if (stopping()) session->interrupt_if_idle();
+  if (stopping())
+    session->interrupt_if_idle();
 }
 
 void Server::session_finished(Loop& loop, Session* session) {
@@ -76,13 +81,15 @@ void Server::drain(std::chrono::milliseconds grace) {
   stopping_.store(true);
   asio::post(loops_.front()->context, [this] {
     boost::system::error_code ignored;
-    if (acceptor_) acceptor_->close(ignored);
+    if (acceptor_)
+      acceptor_->close(ignored);
   });
   for (auto& loop : loops_) {
     asio::post(loop->context, [l = loop.get()] {
       // Copy: closing a session may let it finish and leave the set.
       std::vector<Session*> sessions(l->sessions.begin(), l->sessions.end());
-      for (Session* s : sessions) s->interrupt_if_idle();
+      for (Session* s : sessions)
+        s->interrupt_if_idle();
     });
   }
   const auto deadline = std::chrono::steady_clock::now() + grace;
@@ -96,21 +103,24 @@ void Server::drain(std::chrono::milliseconds grace) {
     for (auto& loop : loops_) {
       asio::post(loop->context, [l = loop.get()] {
         std::vector<Session*> sessions(l->sessions.begin(), l->sessions.end());
-        for (Session* s : sessions) s->close_now();
+        for (Session* s : sessions)
+          s->close_now();
       });
     }
   }
 }
 
 void Server::join() {
-  if (joined_) return;
+  if (joined_)
+    return;
   joined_ = true;
   for (auto& loop : loops_) {
     loop->guard.reset();
     loop->context.stop();
   }
   for (auto& loop : loops_) {
-    if (loop->thread.joinable()) loop->thread.join();
+    if (loop->thread.joinable())
+      loop->thread.join();
   }
 }
 

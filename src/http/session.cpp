@@ -41,7 +41,8 @@ asio::awaitable<void> Session::serve(Server& server, Server::Loop& loop,
 }
 
 void Session::interrupt_if_idle() {
-  if (idle_) close_now();
+  if (idle_)
+    close_now();
 }
 
 void Session::close_now() {
@@ -61,7 +62,8 @@ asio::awaitable<void> Session::run() {
       stream_.expires_after(options.idle_timeout);
       auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(4096), kNoThrow);
       idle_ = false;
-      if (ec) break;
+      if (ec)
+        break;
       buffer_.commit(n);
     }
     idle_ = false;
@@ -82,7 +84,8 @@ asio::awaitable<void> Session::run() {
       break;
     }
     if (header_ec) {
-      if (!is_disconnect(header_ec)) co_await reject_and_close(ProtocolError::kMalformed, 11);
+      if (!is_disconnect(header_ec))
+        co_await reject_and_close(ProtocolError::kMalformed, 11);
       break;
     }
 
@@ -93,9 +96,11 @@ asio::awaitable<void> Session::run() {
         beast_http::response<beast_http::empty_body> go_ahead{beast_http::status::continue_,
                                                               parser.get().version()};
         auto [ec, n] = co_await beast_http::async_write(stream_, go_ahead, kNoThrow);
-        if (ec) break;
+        if (ec)
+          break;
       }
-      auto [body_ec, body_bytes] = co_await beast_http::async_read(stream_, buffer_, parser, kNoThrow);
+      auto [body_ec, body_bytes] =
+          co_await beast_http::async_read(stream_, buffer_, parser, kNoThrow);
       if (body_ec == beast_http::error::body_limit) {
         co_await reject_and_close(ProtocolError::kBodyTooLarge, parser.get().version());
         break;
@@ -113,8 +118,10 @@ asio::awaitable<void> Session::run() {
     const bool head_only = request.method() == beast_http::verb::head;
     Response response = co_await server_.handler().handle(std::move(request));
     response.keep_alive(keep_alive && !server_.stopping());
-    if (!co_await write(response, head_only)) break;
-    if (!response.keep_alive()) break;
+    if (!co_await write(response, head_only))
+      break;
+    if (!response.keep_alive())
+      break;
   }
   close_now();
 }
@@ -135,7 +142,8 @@ asio::awaitable<bool> Session::write(Response& response, bool head_only) {
 asio::awaitable<void> Session::reject_and_close(ProtocolError error, unsigned version) {
   Response response = server_.handler().reject(error, version);
   response.keep_alive(false);
-  if (!co_await write(response, false)) co_return;
+  if (!co_await write(response, false))
+    co_return;
   // Let the client read the answer before the connection goes: stop sending, then discard
   // what it still sends (an oversized body, say) for a short while. Closing with unread
   // data would reset the connection and could destroy the response in flight.
@@ -145,7 +153,8 @@ asio::awaitable<void> Session::reject_and_close(ProtocolError error, unsigned ve
   std::array<char, 4096> sink;
   for (std::size_t drained = 0; drained < 1024 * 1024;) {
     auto [ec, n] = co_await stream_.async_read_some(asio::buffer(sink), kNoThrow);
-    if (ec) break;
+    if (ec)
+      break;
     drained += n;
   }
 }

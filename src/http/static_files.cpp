@@ -14,17 +14,28 @@ namespace fs = std::filesystem;
 
 std::string_view content_type_for(const fs::path& file) {
   const std::string ext = file.extension().string();
-  if (ext == ".html") return "text/html; charset=utf-8";
-  if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
-  if (ext == ".css") return "text/css; charset=utf-8";
-  if (ext == ".json" || ext == ".map") return "application/json";
-  if (ext == ".svg") return "image/svg+xml";
-  if (ext == ".png") return "image/png";
-  if (ext == ".ico") return "image/x-icon";
-  if (ext == ".webp") return "image/webp";
-  if (ext == ".woff2") return "font/woff2";
-  if (ext == ".txt") return "text/plain; charset=utf-8";
-  if (ext == ".yaml" || ext == ".yml") return "application/yaml";
+  if (ext == ".html")
+    return "text/html; charset=utf-8";
+  if (ext == ".js" || ext == ".mjs")
+    return "text/javascript; charset=utf-8";
+  if (ext == ".css")
+    return "text/css; charset=utf-8";
+  if (ext == ".json" || ext == ".map")
+    return "application/json";
+  if (ext == ".svg")
+    return "image/svg+xml";
+  if (ext == ".png")
+    return "image/png";
+  if (ext == ".ico")
+    return "image/x-icon";
+  if (ext == ".webp")
+    return "image/webp";
+  if (ext == ".woff2")
+    return "font/woff2";
+  if (ext == ".txt")
+    return "text/plain; charset=utf-8";
+  if (ext == ".yaml" || ext == ".yml")
+    return "application/yaml";
   return "application/octet-stream";
 }
 
@@ -47,11 +58,13 @@ bool accepts_gzip(std::string_view accept_encoding) {
     std::size_t semicolon = item.find(';');
     std::string_view coding = text::trim(item.substr(0, semicolon));
     if (text::iequals_ascii(coding, "gzip") || coding == "*") {
-      if (semicolon == std::string_view::npos) return true;
+      if (semicolon == std::string_view::npos)
+        return true;
       std::string_view params = text::trim(item.substr(semicolon + 1));
       return !(params == "q=0" || params == "q=0.0" || params == "q=0.00" || params == "q=0.000");
     }
-    if (comma == std::string_view::npos) break;
+    if (comma == std::string_view::npos)
+      break;
     start = comma + 1;
   }
   return false;
@@ -65,9 +78,11 @@ StaticFiles::StaticFiles(const std::string& root) {
   }
   for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
        it.increment(ec)) {
-    if (!it->is_regular_file()) continue;
+    if (!it->is_regular_file())
+      continue;
     const fs::path& path = it->path();
-    if (path.extension() == ".gz") continue;  // attached to their originals below
+    if (path.extension() == ".gz")
+      continue;  // attached to their originals below
     std::string url = "/" + fs::relative(path, root).generic_string();
     File file;
     file.content = read_file(path);
@@ -75,7 +90,8 @@ StaticFiles::StaticFiles(const std::string& root) {
     file.immutable = url.starts_with("/assets/");
     fs::path gz = path;
     gz += ".gz";
-    if (fs::is_regular_file(gz)) file.gzipped = read_file(gz);
+    if (fs::is_regular_file(gz))
+      file.gzipped = read_file(gz);
     files_.emplace(std::move(url), std::move(file));
   }
 }
@@ -87,7 +103,8 @@ std::optional<Response> StaticFiles::serve(std::string_view path, std::string_vi
     return respond(it->second, accept_encoding, http_version);
   }
   // A missing asset is a 404, not the page: a browser must not run HTML as a script.
-  if (path.starts_with("/assets/")) return std::nullopt;
+  if (path.starts_with("/assets/"))
+    return std::nullopt;
   if (auto it = files_.find("/index.html"); it != files_.end()) {
     return respond(it->second, accept_encoding, http_version);
   }

@@ -22,9 +22,11 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   } else {
     return 0;
   }
-  if (i + len > s.size()) return 0;
+  if (i + len > s.size())
+    return 0;
   for (std::size_t k = 1; k < len; ++k) {
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0u) != 0x80u) return 0;
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0u) != 0x80u)
+      return 0;
   }
   auto b1 = static_cast<unsigned char>(s[i + 1]);
   if ((b0 == 0xE0 && b1 < 0xA0) || (b0 == 0xED && b1 > 0x9F) || (b0 == 0xF0 && b1 < 0x90) ||
@@ -89,10 +91,10 @@ std::string format_rfc3339_millis(std::int64_t epoch_ms) {
   const year_month_day ymd{day};
   const hh_mm_ss hms{tp - day};
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()),
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
                 static_cast<int>(hms.subseconds().count()));
   return buf;
 }
@@ -102,7 +104,8 @@ void Writer::separate() {
     after_key_ = false;
     return;
   }
-  if (need_comma_) out_.push_back(',');
+  if (need_comma_)
+    out_.push_back(',');
 }
 
 Writer& Writer::begin_object() {

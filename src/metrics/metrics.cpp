@@ -6,9 +6,9 @@
 namespace subscriberd::metrics {
 namespace {
 
-const std::vector<double> kLatencyBounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                            0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5,
-                                            5,      10};
+const std::vector<double> kLatencyBounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                            0.01,   0.025,   0.05,   0.1,   0.25,   0.5,
+                                            1,      2.5,     5,      10};
 const std::vector<double> kBatchBounds = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048};
 
 void append_number(std::string& out, double value) {
@@ -67,7 +67,8 @@ Histogram::Histogram(std::vector<double> upper_bounds)
 
 void Histogram::observe(double value) {
   std::size_t i = 0;
-  while (i < bounds_.size() && value > bounds_[i]) ++i;
+  while (i < bounds_.size() && value > bounds_[i])
+    ++i;
   buckets_[i].fetch_add(1, std::memory_order_relaxed);
   count_.fetch_add(1, std::memory_order_relaxed);
   sum_micros_.fetch_add(static_cast<std::uint64_t>(std::llround(value * 1e6)),
@@ -132,22 +133,25 @@ std::string_view route_name(Route route) {
 }
 
 Method method_from(std::string_view verb) {
-  if (verb == "GET") return Method::kGet;
-  if (verb == "HEAD") return Method::kHead;
-  if (verb == "POST") return Method::kPost;
+  if (verb == "GET")
+    return Method::kGet;
+  if (verb == "HEAD")
+    return Method::kHead;
+  if (verb == "POST")
+    return Method::kPost;
   return Method::kOther;
 }
 
-Registry::Registry()
-    : store_batch_size(kBatchBounds),
-      store_commit_seconds(kLatencyBounds) {
+Registry::Registry() : store_batch_size(kBatchBounds), store_commit_seconds(kLatencyBounds) {
   latency_by_route_.reserve(kRoutes);
-  for (std::size_t i = 0; i < kRoutes; ++i) latency_by_route_.push_back(std::make_unique<Histogram>(kLatencyBounds));
+  for (std::size_t i = 0; i < kRoutes; ++i)
+    latency_by_route_.push_back(std::make_unique<Histogram>(kLatencyBounds));
 }
 
 std::size_t Registry::status_slot(unsigned status) {
   for (std::size_t i = 0; i < kStatuses.size(); ++i) {
-    if (kStatuses[i] == status) return i;
+    if (kStatuses[i] == status)
+      return i;
   }
   return kStatuses.size();
 }
@@ -173,7 +177,8 @@ std::string Registry::render() const {
     for (std::size_t m = 0; m < kMethods; ++m) {
       for (std::size_t s = 0; s < kStatusSlots; ++s) {
         auto n = requests_[(r * kMethods + m) * kStatusSlots + s].load(std::memory_order_relaxed);
-        if (n == 0) continue;
+        if (n == 0)
+          continue;
         out += "subscriberd_http_requests_total{route=\"";
         out += route_name(static_cast<Route>(r));
         out += "\",method=\"";
@@ -194,7 +199,8 @@ std::string Registry::render() const {
   header(out, "subscriberd_http_request_duration_seconds", "histogram",
          "Time from a complete request to its response being ready, by route.");
   for (std::size_t r = 0; r < kRoutes; ++r) {
-    if (latency_by_route_[r]->count() == 0) continue;
+    if (latency_by_route_[r]->count() == 0)
+      continue;
     std::string labels = "route=\"" + std::string(route_name(static_cast<Route>(r))) + "\"";
     latency_by_route_[r]->render(out, "subscriberd_http_request_duration_seconds", labels);
   }
@@ -210,8 +216,8 @@ std::string Registry::render() const {
   counter(out, "subscriberd_cache_errors_total",
           "Cache calls that failed; the request was served by the store instead.", cache_errors);
   counter(out, "subscriberd_store_errors_total", "Store calls that failed.", store_errors);
-  counter(out, "subscriberd_store_retries_total", "Store operations retried after a transient error.",
-          store_retries);
+  counter(out, "subscriberd_store_retries_total",
+          "Store operations retried after a transient error.", store_retries);
 
   header(out, "subscriberd_store_batch_size", "histogram",
          "Inserts committed together in one transaction (group commit).");

@@ -86,8 +86,10 @@ boost::asio::awaitable<ListResult> SubscriberService::list(domain::PageRequest r
 
 boost::asio::awaitable<Readiness> SubscriberService::readiness() {
   auto store_health = co_await store_.check_health();
-  if (!store_health.healthy) co_return Readiness{false, "store: " + store_health.detail};
-  if (!co_await cache_.check_health()) co_return Readiness{false, "cache: not answering"};
+  if (!store_health.healthy)
+    co_return Readiness{false, "store: " + store_health.detail};
+  if (!co_await cache_.check_health())
+    co_return Readiness{false, "cache: not answering"};
   co_return Readiness{true, {}};
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
 #include <string>
+
+#include <boost/asio/awaitable.hpp>
 
 #include "cache/subscriber_cache.h"
 #include "domain/id_generator.h"

@@ -9,8 +9,10 @@ std::unique_ptr<SubscriberStore> open_store(const StoreSettings& settings,
   const std::string& url = settings.url;
   if (url.starts_with("sqlite:")) {
     std::string path = url.substr(std::string_view("sqlite:").size());
-    if (path.starts_with("//")) path = path.substr(2);  // also accept sqlite://PATH
-    if (path.empty()) throw ConfigError("store URL 'sqlite:' needs a file path");
+    if (path.starts_with("//"))
+      path = path.substr(2);  // also accept sqlite://PATH
+    if (path.empty())
+      throw ConfigError("store URL 'sqlite:' needs a file path");
     return std::make_unique<sqlite::SqliteStore>(
         sqlite::SqliteStore::Options{path, settings.readers, settings.max_batch}, metrics);
   }

@@ -1,10 +1,9 @@
 #include "util/log.h"
 
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <unistd.h>
 
 #include "json/json_writer.h"
 
@@ -62,10 +61,13 @@ void configure(Level min_level, Format format) {
   g_format.store(format);
 }
 
-bool enabled(Level level) { return level >= g_min_level.load(std::memory_order_relaxed); }
+bool enabled(Level level) {
+  return level >= g_min_level.load(std::memory_order_relaxed);
+}
 
 void write(Level level, std::string_view message, std::initializer_list<Field> fields) {
-  if (!enabled(level)) return;
+  if (!enabled(level))
+    return;
   std::string line;
   line.reserve(128);
   if (g_format.load(std::memory_order_relaxed) == Format::kJson) {
@@ -74,7 +76,8 @@ void write(Level level, std::string_view message, std::initializer_list<Field> f
     w.key("ts").string(timestamp_now());
     w.key("level").string(level_name(level));
     w.key("msg").string(message);
-    for (const auto& [k, v] : fields) w.key(k).string(v);
+    for (const auto& [k, v] : fields)
+      w.key(k).string(v);
     w.end_object();
   } else {
     line += timestamp_now();

@@ -24,7 +24,8 @@ using Field = std::pair<std::string_view, std::string_view>;
 void write(Level level, std::string_view message, std::initializer_list<Field> fields = {});
 
 inline void debug(std::string_view m, std::initializer_list<Field> f = {}) {
-  if (enabled(Level::kDebug)) write(Level::kDebug, m, f);
+  if (enabled(Level::kDebug))
+    write(Level::kDebug, m, f);
 }
 inline void info(std::string_view m, std::initializer_list<Field> f = {}) {
   write(Level::kInfo, m, f);

@@ -10,32 +10,42 @@ bool is_space(char c) {
 }
 
 int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
   return -1;
 }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 }  // namespace
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  while (!s.empty() && is_space(s.front()))
+    s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back()))
+    s.remove_suffix(1);
   return s;
 }
 
 std::string to_lower_ascii(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = lower(c);
+  for (char& c : out)
+    c = lower(c);
   return out;
 }
 
 bool iequals_ascii(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
+  if (a.size() != b.size())
+    return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
+    if (lower(a[i]) != lower(b[i]))
+      return false;
   }
   return true;
 }
@@ -46,10 +56,12 @@ std::optional<std::string> percent_decode(std::string_view s, bool plus_as_space
   for (std::size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
     if (c == '%') {
-      if (i + 2 >= s.size()) return std::nullopt;
+      if (i + 2 >= s.size())
+        return std::nullopt;
       int hi = hex_value(s[i + 1]);
       int lo = hex_value(s[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
+      if (hi < 0 || lo < 0)
+        return std::nullopt;
       out.push_back(static_cast<char>(hi * 16 + lo));
       i += 2;
     } else if (c == '+' && plus_as_space) {
@@ -83,10 +95,12 @@ std::optional<std::size_t> utf8_length(std::string_view s) {
     } else {
       return std::nullopt;
     }
-    if (i + extra >= s.size()) return std::nullopt;
+    if (i + extra >= s.size())
+      return std::nullopt;
     for (std::size_t k = 1; k <= extra; ++k) {
       unsigned char b = byte(i + k);
-      if ((b & 0xC0u) != 0x80u) return std::nullopt;
+      if ((b & 0xC0u) != 0x80u)
+        return std::nullopt;
       cp = (cp << 6) | (b & 0x3Fu);
     }
     // Reject overlong forms, UTF-16 surrogates and code points past U+10FFFF.
@@ -103,21 +117,25 @@ std::optional<std::size_t> utf8_length(std::string_view s) {
 bool has_control_characters(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     auto b = static_cast<unsigned char>(s[i]);
-    if (b < 0x20 || b == 0x7F) return true;
+    if (b < 0x20 || b == 0x7F)
+      return true;
     // C1 controls U+0080..U+009F are encoded as C2 80..C2 9F.
     if (b == 0xC2 && i + 1 < s.size()) {
       auto next = static_cast<unsigned char>(s[i + 1]);
-      if (next >= 0x80 && next <= 0x9F) return true;
+      if (next >= 0x80 && next <= 0x9F)
+        return true;
     }
   }
   return false;
 }
 
 std::optional<std::uint64_t> parse_uint64(std::string_view s) {
-  if (s.empty() || (s.size() > 1 && s.front() == '0')) return std::nullopt;
+  if (s.empty() || (s.size() > 1 && s.front() == '0'))
+    return std::nullopt;
   std::uint64_t value = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
+  if (ec != std::errc{} || end != s.data() + s.size())
+    return std::nullopt;
   return value;
 }
 

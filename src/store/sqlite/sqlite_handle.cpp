@@ -5,17 +5,19 @@ namespace {
 
 std::string_view column_text(sqlite3_stmt* stmt, int column) {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
-  return p == nullptr ? std::string_view{}
-                      : std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, column)));
+  return p == nullptr
+             ? std::string_view{}
+             : std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, column)));
 }
 
 }  // namespace
 
 Statement::Statement(sqlite3* db, std::string_view sql) {
   sqlite3_stmt* raw = nullptr;
-  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                              &raw, nullptr);
-  if (rc != SQLITE_OK) throw SqliteError(rc, std::string("prepare: ") + sqlite3_errmsg(db));
+  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+  if (rc != SQLITE_OK)
+    throw SqliteError(rc, std::string("prepare: ") + sqlite3_errmsg(db));
   stmt_.reset(raw);
 }
 
@@ -59,7 +61,8 @@ Connection open_connection(const std::string& path, bool read_only) {
   exec(db.get(), "PRAGMA journal_mode = WAL");
   exec(db.get(), "PRAGMA synchronous = FULL");
   exec(db.get(), "PRAGMA cache_size = -16384");  // 16 MiB of pages per connection
-  if (read_only) exec(db.get(), "PRAGMA query_only = 1");
+  if (read_only)
+    exec(db.get(), "PRAGMA query_only = 1");
   return db;
 }
 

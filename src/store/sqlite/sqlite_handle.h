@@ -1,12 +1,12 @@
 #pragma once
 
-#include <sqlite3.h>
-
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+
+#include <sqlite3.h>
 
 #include "domain/subscriber.h"
 
@@ -44,6 +44,20 @@ class Statement {
 
  private:
   std::unique_ptr<sqlite3_stmt, StatementFinalizer> stmt_;
+};
+
+// Resets a statement when it goes out of scope. A statement left mid-result keeps its read
+// transaction open: the connection would go on reading an old snapshot, and the WAL could not
+// be checkpointed past it.
+class ResetOnExit {
+ public:
+  explicit ResetOnExit(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~ResetOnExit() { sqlite3_reset(stmt_); }
+  ResetOnExit(const ResetOnExit&) = delete;
+  ResetOnExit& operator=(const ResetOnExit&) = delete;
+
+ private:
+  sqlite3_stmt* stmt_;
 };
 
 // Opens (creating if needed) a database file in WAL mode with the given pragmas applied.

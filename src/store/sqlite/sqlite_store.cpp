@@ -35,8 +35,8 @@ class SqliteStore::Writer {
                 "INSERT INTO subscribers (id, email, name, last_name, status, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING"),
         select_by_email_(db_.get(), select_sql("WHERE email = ?")),
-        add_to_count_(db_.get(), "UPDATE subscriber_counts SET total = total + ? WHERE status = ?") {
-  }
+        add_to_count_(db_.get(),
+                      "UPDATE subscriber_counts SET total = total + ? WHERE status = ?") {}
 
   // Applies the schema; run once before any other connection is opened.
   static void apply_schema(const std::string& path) {
@@ -48,12 +48,14 @@ class SqliteStore::Writer {
   // false when the transaction failed as a whole and nothing in it is known to be stored.
   bool commit(const std::vector<PendingInsert>& batch, std::vector<InsertOutcome>& outcomes) {
     outcomes.assign(batch.size(), InsertOutcome{});
-    if (!step_done(begin_.fresh())) return false;
+    if (!step_done(begin_.fresh()))
+      return false;
     std::array<std::int64_t, domain::kAllStatuses.size()> created_by_status{};
 
     for (std::size_t i = 0; i < batch.size(); ++i) {
       const domain::Subscriber& s = batch[i].subscriber;
       sqlite3_stmt* stmt = insert_.fresh();
+      ResetOnExit reset(stmt);
       insert_.bind(1, static_cast<std::int64_t>(s.id));
       insert_.bind(2, s.email);
       insert_.bind(3, s.name);
@@ -78,7 +80,8 @@ class SqliteStore::Writer {
     }
 
     for (std::size_t st = 0; st < created_by_status.size(); ++st) {
-      if (created_by_status[st] == 0) continue;
+      if (created_by_status[st] == 0)
+        continue;
       sqlite3_stmt* stmt = add_to_count_.fresh();
       add_to_count_.bind(1, created_by_status[st]);
       add_to_count_.bind(2, domain::to_string(domain::kAllStatuses[st]));
@@ -97,6 +100,7 @@ class SqliteStore::Writer {
  private:
   InsertOutcome existing_row(const std::string& email) {
     sqlite3_stmt* stmt = select_by_email_.fresh();
+    ResetOnExit reset(stmt);
     select_by_email_.bind(1, email);
     if (sqlite3_step(stmt) == SQLITE_ROW) {
       return {InsertOutcome::Kind::kDuplicate, read_subscriber(stmt)};
@@ -106,6 +110,7 @@ class SqliteStore::Writer {
 
   // Runs a statement that returns no rows; `stmt` is fresh and bound.
   bool step_done(sqlite3_stmt* stmt) {
+    ResetOnExit reset(stmt);
     int rc = sqlite3_step(stmt);
     if (rc != SQLITE_DONE) {
       log::error("sqlite statement failed", {{"detail", sqlite3_errmsg(db_.get())}});
@@ -141,28 +146,41 @@ class SqliteStore::Reader {
   FindOutcome find(const domain::LookupKey& key) {
     const Statement& statement = key.kind == domain::LookupKey::Kind::kEmail ? by_email_ : by_id_;
     sqlite3_stmt* stmt = statement.fresh();
+    ResetOnExit reset(stmt);
     if (key.kind == domain::LookupKey::Kind::kEmail) {
       statement.bind(1, key.email);
     } else {
       statement.bind(1, static_cast<std::int64_t>(key.id));
     }
     int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) return {read_subscriber(stmt)};
-    if (rc == SQLITE_DONE) return {};
+    if (rc == SQLITE_ROW)
+      return {read_subscriber(stmt)};
+    if (rc == SQLITE_DONE)
+      return {};
     return failure();
   }
 
   ListOutcome list(const domain::KeysetQuery& query) {
     // Rows and total from one read transaction: one snapshot, so they agree.
-    if (sqlite3_step(begin_.fresh()) != SQLITE_DONE) return {{}, 0, failure().error};
+    {
+      sqlite3_stmt* begin = begin_.fresh();
+      ResetOnExit reset(begin);
+      if (sqlite3_step(begin) != SQLITE_DONE)
+        return {{}, 0, failure().error};
+    }
     ListOutcome outcome = list_in_snapshot(query);
-    sqlite3_step(end_.fresh());
+    sqlite3_stmt* end = end_.fresh();
+    ResetOnExit reset(end);
+    if (sqlite3_step(end) != SQLITE_DONE)
+      return {{}, 0, failure().error};
     return outcome;
   }
 
   HealthOutcome check() {
     sqlite3_stmt* stmt = total_.fresh();
-    if (sqlite3_step(stmt) == SQLITE_ROW) return {true, "ok"};
+    ResetOnExit reset(stmt);
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+      return {true, "ok"};
     return {false, sqlite3_errmsg(db_.get())};
   }
 
@@ -179,21 +197,29 @@ class SqliteStore::Reader {
       statement = filtered ? &newer_with_status_ : &newer_;
     }
     sqlite3_stmt* stmt = statement->fresh();
+    ResetOnExit reset_rows(stmt);
     int index = 1;
-    if (filtered) statement->bind(index++, domain::to_string(*query.status));
-    if (query.anchor) statement->bind(index++, static_cast<std::int64_t>(*query.anchor));
+    if (filtered)
+      statement->bind(index++, domain::to_string(*query.status));
+    if (query.anchor)
+      statement->bind(index++, static_cast<std::int64_t>(*query.anchor));
     statement->bind(index, static_cast<std::int64_t>(query.fetch_limit));
 
     ListOutcome outcome;
     outcome.rows.reserve(query.fetch_limit);
     int rc = SQLITE_ROW;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) outcome.rows.push_back(read_subscriber(stmt));
-    if (rc != SQLITE_DONE) return {{}, 0, failure().error};
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+      outcome.rows.push_back(read_subscriber(stmt));
+    if (rc != SQLITE_DONE)
+      return {{}, 0, failure().error};
 
     const Statement& count = filtered ? total_with_status_ : total_;
     sqlite3_stmt* count_stmt = count.fresh();
-    if (filtered) count.bind(1, domain::to_string(*query.status));
-    if (sqlite3_step(count_stmt) != SQLITE_ROW) return {{}, 0, failure().error};
+    ResetOnExit reset_count(count_stmt);
+    if (filtered)
+      count.bind(1, domain::to_string(*query.status));
+    if (sqlite3_step(count_stmt) != SQLITE_ROW)
+      return {{}, 0, failure().error};
     outcome.total = static_cast<std::uint64_t>(sqlite3_column_int64(count_stmt, 0));
     return outcome;
   }
@@ -211,7 +237,8 @@ class SqliteStore::Reader {
 SqliteStore::SqliteStore(Options options, metrics::Registry& metrics)
     : options_(std::move(options)), metrics_(metrics) {
   const std::filesystem::path file(options_.path);
-  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
+  if (file.has_parent_path())
+    std::filesystem::create_directories(file.parent_path());
   Writer::apply_schema(options_.path);
   writer_ = std::make_unique<Writer>(options_.path);
   for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.reader_threads); ++i) {
@@ -223,21 +250,24 @@ SqliteStore::SqliteStore(Options options, metrics::Registry& metrics)
   }
 }
 
-SqliteStore::~SqliteStore() { shutdown(); }
+SqliteStore::~SqliteStore() {
+  shutdown();
+}
 
 boost::asio::awaitable<InsertOutcome> SqliteStore::insert(domain::Subscriber subscriber) {
-  return util::complete_elsewhere<InsertOutcome>(
-      [this, s = std::move(subscriber)](util::Completion<InsertOutcome> completion) mutable {
-        std::unique_lock lock(write_mutex_);
-        if (stopping_) {
-          lock.unlock();
-          std::move(completion).complete({InsertOutcome::Kind::kError, {}, StoreError::kUnavailable});
-          return;
-        }
-        write_queue_.push_back({std::move(s), std::move(completion)});
-        lock.unlock();
-        write_ready_.notify_one();
-      });
+  return util::complete_elsewhere<InsertOutcome>([this, s = std::move(subscriber)](
+                                                     util::Completion<InsertOutcome>
+                                                         completion) mutable {
+    std::unique_lock lock(write_mutex_);
+    if (stopping_) {
+      lock.unlock();
+      std::move(completion).complete({InsertOutcome::Kind::kError, {}, StoreError::kUnavailable});
+      return;
+    }
+    write_queue_.push_back({std::move(s), std::move(completion)});
+    lock.unlock();
+    write_ready_.notify_one();
+  });
 }
 
 void SqliteStore::run_writer() {
@@ -248,7 +278,8 @@ void SqliteStore::run_writer() {
     {
       std::unique_lock lock(write_mutex_);
       write_ready_.wait(lock, [&] { return !write_queue_.empty() || stopping_; });
-      if (write_queue_.empty()) return;  // stopping, and every accepted insert is done
+      if (write_queue_.empty())
+        return;  // stopping, and every accepted insert is done
       if (write_queue_.size() <= options_.max_batch) {
         batch.swap(write_queue_);
       } else {
@@ -265,9 +296,9 @@ void SqliteStore::run_writer() {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      InsertOutcome outcome = committed ? std::move(outcomes[i])
-                                        : InsertOutcome{InsertOutcome::Kind::kError, {},
-                                                        StoreError::kUnavailable};
+      InsertOutcome outcome =
+          committed ? std::move(outcomes[i])
+                    : InsertOutcome{InsertOutcome::Kind::kError, {}, StoreError::kUnavailable};
       std::move(batch[i].completion).complete(std::move(outcome));
     }
     batch.clear();
@@ -304,7 +335,8 @@ void SqliteStore::run_reader(std::size_t index) {
     {
       std::unique_lock lock(read_mutex_);
       read_ready_.wait(lock, [&] { return !read_queue_.empty() || readers_stopping_; });
-      if (read_queue_.empty()) return;
+      if (read_queue_.empty())
+        return;
       job.emplace(std::move(read_queue_.front()));
       read_queue_.pop_front();
     }
@@ -345,21 +377,24 @@ boost::asio::awaitable<HealthOutcome> SqliteStore::check_health() {
 }
 
 void SqliteStore::shutdown() {
-  if (shut_down_) return;
+  if (shut_down_)
+    return;
   shut_down_ = true;
   {
     std::lock_guard lock(write_mutex_);
     stopping_ = true;
   }
   write_ready_.notify_all();
-  if (writer_thread_.joinable()) writer_thread_.join();
+  if (writer_thread_.joinable())
+    writer_thread_.join();
   {
     std::lock_guard lock(read_mutex_);
     readers_stopping_ = true;
   }
   read_ready_.notify_all();
   for (auto& t : reader_threads_) {
-    if (t.joinable()) t.join();
+    if (t.joinable())
+      t.join();
   }
   log::info("sqlite store closed", {{"path", options_.path}});
 }

@@ -1,0 +1,73 @@
+// The web page's files: content types, caching, precompressed gzip, history-mode fallback, CSP.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "support/http_client.h"
+#include "support/test_server.h"
+
+namespace subscriberd::testing {
+namespace {
+
+class WebTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string web = server_.data_dir() + "/web";
+    std::filesystem::create_directories(web + "/assets");
+    std::ofstream(web + "/index.html") << "<!doctype html><title>subscribers</title>";
+    std::ofstream(web + "/assets/app-3f2a.js") << "console.log('subscribers');\n";
+    ASSERT_EQ(std::system(("gzip -k -9 " + web + "/assets/app-3f2a.js").c_str()), 0);
+    server_.stop();
+    server_.start();  // files are read at start-up
+  }
+  TestServer server_;
+};
+
+TEST_F(WebTest, ServesTheIndexWithStrictHeaders) {
+  HttpClient c(server_.port());
+  auto r = c.get("/");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("content-type"), "text/html; charset=utf-8");
+  EXPECT_EQ(r.header("cache-control"), "no-cache");
+  EXPECT_NE(r.header("content-security-policy").find("default-src 'self'"), std::string::npos);
+  EXPECT_NE(r.header("content-security-policy").find("script-src 'self'"), std::string::npos);
+  EXPECT_EQ(r.header("x-content-type-options"), "nosniff");
+  EXPECT_NE(r.body.find("<title>subscribers</title>"), std::string::npos);
+}
+
+TEST_F(WebTest, PageRoutesFallBackToTheIndex) {
+  HttpClient c(server_.port());
+  for (const char* path : {"/subscribers/a%40b.co", "/subscribers?page=3", "/new"}) {
+    auto r = c.get(path);
+    EXPECT_EQ(r.status, 200) << path;
+    EXPECT_NE(r.body.find("<title>subscribers</title>"), std::string::npos) << path;
+  }
+  EXPECT_EQ(c.get("/assets/missing-1234.js").status, 404);
+  EXPECT_EQ(c.get("/api/not-a-page").status, 404);
+}
+
+TEST_F(WebTest, HashedAssetsAreImmutableAndPrecompressed) {
+  HttpClient c(server_.port());
+  auto plain = c.get("/assets/app-3f2a.js");
+  ASSERT_EQ(plain.status, 200);
+  EXPECT_EQ(plain.header("content-type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(plain.header("cache-control"), "public, max-age=31536000, immutable");
+  EXPECT_EQ(plain.header("content-encoding"), "");
+  EXPECT_EQ(plain.body, "console.log('subscribers');\n");
+
+  auto gz = c.get("/assets/app-3f2a.js", {{"Accept-Encoding", "br, gzip"}});
+  ASSERT_EQ(gz.status, 200);
+  EXPECT_EQ(gz.header("content-encoding"), "gzip");
+  EXPECT_EQ(gz.header("vary"), "Accept-Encoding");
+  ASSERT_GE(gz.body.size(), 2u);
+  EXPECT_EQ(static_cast<unsigned char>(gz.body[0]), 0x1f);
+  EXPECT_EQ(static_cast<unsigned char>(gz.body[1]), 0x8b);
+
+  auto refused = c.get("/assets/app-3f2a.js", {{"Accept-Encoding", "gzip;q=0"}});
+  EXPECT_EQ(refused.header("content-encoding"), "");
+}
+
+}  // namespace
+}  // namespace subscriberd::testing
