@@ -45,6 +45,8 @@ TEST_F(WebTest, PageRoutesFallBackToTheIndex) {
     EXPECT_NE(r.body.find("<title>subscribers</title>"), std::string::npos) << path;
   }
   EXPECT_EQ(c.get("/assets/missing-1234.js").status, 404);
+  EXPECT_EQ(c.get("/missing.js").status, 404);
+  EXPECT_EQ(c.get("/subscribers/ada%40example.com").status, 200);
   EXPECT_EQ(c.get("/api/not-a-page").status, 404);
 }
 

@@ -60,8 +60,14 @@ class ResetOnExit {
   sqlite3_stmt* stmt_;
 };
 
+// When a commit counts as done. In WAL mode both survive a crash of the process: the commit is
+// in the log file before the call returns. kFull also fsyncs the log on every commit, so it
+// survives a crash of the machine, at the price of one fsync per batch.
+enum class Synchronous : std::uint8_t { kNormal, kFull };
+
 // Opens (creating if needed) a database file in WAL mode with the given pragmas applied.
-Connection open_connection(const std::string& path, bool read_only);
+Connection open_connection(const std::string& path, bool read_only,
+                           Synchronous synchronous = Synchronous::kNormal);
 void exec(sqlite3* db, const char* sql);
 
 // Reads columns (id, email, name, last_name, status, created_at) of the current row.

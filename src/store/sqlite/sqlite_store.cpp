@@ -26,8 +26,8 @@ std::string select_sql(std::string_view where_and_order) {
 // The writing connection and its prepared statements; used by the writer thread only.
 class SqliteStore::Writer {
  public:
-  explicit Writer(const std::string& path)
-      : db_(open_connection(path, false)),
+  Writer(const std::string& path, Synchronous synchronous)
+      : db_(open_connection(path, false, synchronous)),
         begin_(db_.get(), "BEGIN IMMEDIATE"),
         commit_(db_.get(), "COMMIT"),
         rollback_(db_.get(), "ROLLBACK"),
@@ -240,7 +240,7 @@ SqliteStore::SqliteStore(Options options, metrics::Registry& metrics)
   if (file.has_parent_path())
     std::filesystem::create_directories(file.parent_path());
   Writer::apply_schema(options_.path);
-  writer_ = std::make_unique<Writer>(options_.path);
+  writer_ = std::make_unique<Writer>(options_.path, options_.synchronous);
   for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.reader_threads); ++i) {
     readers_.push_back(std::make_unique<Reader>(options_.path));
   }
@@ -374,6 +374,11 @@ boost::asio::awaitable<HealthOutcome> SqliteStore::check_health() {
       [this](util::Completion<HealthOutcome> completion) mutable {
         enqueue_read(HealthJob{std::move(completion)});
       });
+}
+
+std::string SqliteStore::describe() const {
+  return "sqlite:" + options_.path +
+         (options_.synchronous == Synchronous::kFull ? "?synchronous=full" : "");
 }
 
 void SqliteStore::shutdown() {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "metrics/metrics.h"
+#include "store/sqlite/sqlite_handle.h"
 #include "store/subscriber_store.h"
 #include "util/async_bridge.h"
 
@@ -31,6 +32,7 @@ class SqliteStore final : public SubscriberStore {
     std::string path;
     std::size_t reader_threads = 2;
     std::size_t max_batch = 1024;
+    Synchronous synchronous = Synchronous::kNormal;
   };
 
   // Opens the file, applies the schema and starts the threads; throws on failure.
@@ -44,7 +46,7 @@ class SqliteStore final : public SubscriberStore {
   boost::asio::awaitable<ListOutcome> list(domain::KeysetQuery query) override;
   boost::asio::awaitable<HealthOutcome> check_health() override;
   void shutdown() override;
-  std::string describe() const override { return "sqlite:" + options_.path; }
+  std::string describe() const override;
 
  private:
   struct PendingInsert {
