@@ -317,7 +317,7 @@ void SqliteStore::enqueue_read(ReadJob job) {
           } else if constexpr (std::is_same_v<Job, ListJob>) {
             std::move(j.completion).complete({{}, 0, StoreError::kUnavailable});
           } else {
-            std::move(j.completion).complete({false, "shutting down"});
+            std::move(j.completion).complete({false, "shutting down or overloaded"});
           }
         },
         job);
