@@ -15,6 +15,10 @@ extern const std::string_view kSqliteSchema;
 namespace subscriberd::store::sqlite {
 namespace {
 
+// Back-pressure bounds: past these, requests are refused (503) instead of queued.
+constexpr std::size_t kMaxQueuedPerBatch = 64;
+constexpr std::size_t kMaxQueuedReads = 65'536;
+
 constexpr std::string_view kColumns = "id, email, name, last_name, status, created_at";
 
 std::string select_sql(std::string_view where_and_order) {
@@ -259,7 +263,9 @@ boost::asio::awaitable<InsertOutcome> SqliteStore::insert(domain::Subscriber sub
                                                      util::Completion<InsertOutcome>
                                                          completion) mutable {
     std::unique_lock lock(write_mutex_);
-    if (stopping_) {
+    // A full queue means the disk cannot keep up: shed load now rather than let every request
+    // wait longer and longer.
+    if (stopping_ || write_queue_.size() >= kMaxQueuedPerBatch * options_.max_batch) {
       lock.unlock();
       std::move(completion).complete({InsertOutcome::Kind::kError, {}, StoreError::kUnavailable});
       return;
@@ -307,7 +313,7 @@ void SqliteStore::run_writer() {
 
 void SqliteStore::enqueue_read(ReadJob job) {
   std::unique_lock lock(read_mutex_);
-  if (readers_stopping_) {
+  if (readers_stopping_ || read_queue_.size() >= kMaxQueuedReads) {
     lock.unlock();
     std::visit(
         [](auto& j) {
