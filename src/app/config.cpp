@@ -46,15 +46,18 @@ const std::vector<Flag>& flags() {
          return true;
        },
        [](const Config& c) { return c.listen; }},
-      {"store", "URL", "store of record: sqlite:PATH",
+      {"store", "URL",
+       "store of record: sqlite:PATH | mysql://USER:PASSWORD@HOST:PORT/DATABASE\n"
+       "      (or mysql://USER:PASSWORD@localhost/DATABASE?socket=PATH; percent-encode\n"
+       "      special characters; options: writers=N, connect_timeout=S, io_timeout=S)",
        [](Config& c, const std::string& v) {
          c.store = v;
          return !v.empty();
        },
        [](const Config& c) { return c.store; }},
       {"cache", "URL",
-       "read cache: memory | none | redis://HOST:PORT[/DB][?timeout_ms=N&max_backoff_ms=N]"
-       " (see docs/cache.md)",
+       "read cache: memory | none | redis://HOST:PORT[/DB][?timeout_ms=100&max_backoff_ms=2000"
+       "&local_mb=0] (see docs/cache.md)",
        [](Config& c, const std::string& v) {
          c.cache = v;
          return !v.empty();

@@ -5,10 +5,12 @@
 #include "cache/memory_cache.h"
 #include "cache/null_cache.h"
 #include "cache/redis/redis_cache.h"
+#include "cache/tiered_cache.h"
 
 namespace subscriberd::cache {
 
-std::unique_ptr<SubscriberCache> open_cache(const CacheSettings& settings, metrics::Registry& metrics) {
+std::unique_ptr<SubscriberCache> open_cache(const CacheSettings& settings,
+                                            metrics::Registry& metrics) {
   if (settings.url == "memory") {
     return std::make_unique<MemoryCache>(
         MemoryCache::Options{settings.memory_bytes, settings.negative_ttl, 100'000});
@@ -16,9 +18,15 @@ std::unique_ptr<SubscriberCache> open_cache(const CacheSettings& settings, metri
   if (settings.url == "none")
     return std::make_unique<NullCache>();
   if (settings.url.starts_with("redis://")) {
-    return std::make_unique<redis::RedisCache>(
-        redis::RedisCache::Options{redis::parse_redis_url(settings.url), settings.negative_ttl},
-        metrics);
+    redis::RedisUrl url = redis::parse_redis_url(settings.url);
+    const std::size_t local_bytes = url.local_mb << 20;
+    auto shared = std::make_unique<redis::RedisCache>(
+        redis::RedisCache::Options{url, settings.negative_ttl}, metrics);
+    if (local_bytes == 0)
+      return shared;
+    return std::make_unique<TieredCache>(std::make_unique<MemoryCache>(MemoryCache::Options{
+                                             local_bytes, settings.negative_ttl, 10'000}),
+                                         std::move(shared));
   }
   throw std::runtime_error("unsupported cache URL '" + settings.url +
                            "' (expected memory, none or redis://HOST:PORT[/DB])");

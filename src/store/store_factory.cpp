@@ -1,5 +1,7 @@
 #include "store/store_factory.h"
 
+#include "store/mysql/mysql_store.h"
+#include "store/mysql/mysql_url.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace subscriberd::store {
@@ -11,12 +13,37 @@ std::unique_ptr<SubscriberStore> open_store(const StoreSettings& settings,
     std::string path = url.substr(std::string_view("sqlite:").size());
     if (path.starts_with("//"))
       path = path.substr(2);  // also accept sqlite://PATH
+    sqlite::SqliteStore::Options options{{}, settings.readers, settings.max_batch};
+    if (auto question = path.find('?'); question != std::string::npos) {
+      const std::string option = path.substr(question + 1);
+      path.resize(question);
+      if (option == "synchronous=full") {
+        options.synchronous = sqlite::Synchronous::kFull;
+      } else if (option != "synchronous=normal") {
+        throw ConfigError("unknown SQLite store option '" + option +
+                          "' (expected synchronous=normal or synchronous=full)");
+      }
+    }
     if (path.empty())
       throw ConfigError("store URL 'sqlite:' needs a file path");
-    return std::make_unique<sqlite::SqliteStore>(
-        sqlite::SqliteStore::Options{path, settings.readers, settings.max_batch}, metrics);
+    options.path = std::move(path);
+    return std::make_unique<sqlite::SqliteStore>(std::move(options), metrics);
   }
-  throw ConfigError("unsupported store URL '" + url + "' (expected sqlite:PATH)");
+  if (url.starts_with("mysql://")) {
+    std::string error;
+    auto endpoint = mysql::parse_url(url, error);
+    // The message names the problem, never the URL itself: it may hold a password.
+    if (!endpoint)
+      throw ConfigError("invalid MySQL store URL: " + error);
+    mysql::MysqlStore::Options options;
+    options.endpoint = std::move(*endpoint);
+    options.reader_threads = settings.readers;
+    options.max_batch = settings.max_batch;
+    return std::make_unique<mysql::MysqlStore>(std::move(options), metrics);
+  }
+  // Only the scheme is repeated: the rest of an unknown URL may hold a password.
+  throw ConfigError("unsupported store URL '" + url.substr(0, url.find(':')) +
+                    ":...' (expected sqlite:PATH or mysql://USER:PASSWORD@HOST:PORT/DATABASE)");
 }
 
 }  // namespace subscriberd::store

@@ -10,7 +10,7 @@
 namespace subscriberd::store {
 
 struct StoreSettings {
-  std::string url;  // sqlite:PATH
+  std::string url;  // sqlite:PATH or mysql://USER:PASSWORD@HOST:PORT/DATABASE
   std::size_t readers = 2;
   std::size_t max_batch = 1024;
 };

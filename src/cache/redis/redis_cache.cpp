@@ -1,15 +1,14 @@
 #include "cache/redis/redis_cache.h"
 
 #include <arpa/inet.h>
-#include <hiredis/hiredis.h>
-#include <netdb.h>
-#include <sys/socket.h>
-
 #include <array>
 #include <atomic>
-#include <boost/asio/post.hpp>
-#include <cstring>
+#include <netdb.h>
+#include <sys/socket.h>
 #include <utility>
+
+#include <boost/asio/post.hpp>
+#include <hiredis/hiredis.h>
 
 #include "cache/redis/subscriber_codec.h"
 #include "util/async_bridge.h"
@@ -38,7 +37,8 @@ thread_local ConnectionMemo t_memo;
 // IPv4 first: the shipped Redis configuration binds 127.0.0.1 only.
 std::string resolve_address(const std::string& host) {
   in6_addr probe{};
-  if (inet_pton(AF_INET, host.c_str(), &probe) == 1 || inet_pton(AF_INET6, host.c_str(), &probe) == 1) {
+  if (inet_pton(AF_INET, host.c_str(), &probe) == 1 ||
+      inet_pton(AF_INET6, host.c_str(), &probe) == 1) {
     return host;
   }
   std::string failure;
@@ -54,12 +54,14 @@ std::string resolve_address(const std::string& host) {
     }
     char text[INET6_ADDRSTRLEN] = {};
     const void* address =
-        family == AF_INET
-            ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(found->ai_addr)->sin_addr)
-            : static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(found->ai_addr)->sin6_addr);
+        family == AF_INET ? static_cast<const void*>(
+                                &reinterpret_cast<const sockaddr_in*>(found->ai_addr)->sin_addr)
+                          : static_cast<const void*>(
+                                &reinterpret_cast<const sockaddr_in6*>(found->ai_addr)->sin6_addr);
     const bool ok = inet_ntop(family, address, text, sizeof text) != nullptr;
     freeaddrinfo(found);
-    if (ok) return text;
+    if (ok)
+      return text;
   }
   throw UrlError("redis URL: cannot resolve host '" + host + "': " + failure);
 }
@@ -93,7 +95,8 @@ class CountFailure final : public ReplyHandler {
       errors_.inc();
     } else if (reply->type == REDIS_REPLY_ERROR) {
       errors_.inc();
-      log::debug("redis cache write refused", {{"error", std::string_view(reply->str, reply->len)}});
+      log::debug("redis cache write refused",
+                 {{"error", std::string_view(reply->str, reply->len)}});
     }
   }
 
@@ -117,8 +120,8 @@ RedisCache::RedisCache(Options options, metrics::Registry& metrics)
   connection_options_.db = options_.url.db;
   connection_options_.timeout = options_.url.timeout;
   connection_options_.max_backoff = options_.url.max_backoff;
-  connection_options_.first_backoff = std::min(connection_options_.first_backoff,
-                                               options_.url.max_backoff);
+  connection_options_.first_backoff =
+      std::min(connection_options_.first_backoff, options_.url.max_backoff);
   connection_options_.name = options_.url.describe();
 }
 
@@ -126,8 +129,10 @@ RedisCache::~RedisCache() {
   // Loops that are still there close our connection on their own thread.
   std::lock_guard lock(loops_mutex_);
   for (auto& [loop, connection] : loops_) {
-    if (connection.expired()) continue;
-    asio::post(*loop, [loop = loop, id = id_] { asio::use_service<ConnectionRegistry>(*loop).close(id); });
+    if (connection.expired())
+      continue;
+    asio::post(*loop,
+               [loop = loop, id = id_] { asio::use_service<ConnectionRegistry>(*loop).close(id); });
   }
 }
 
@@ -187,11 +192,10 @@ asio::awaitable<CacheLookup> RedisCache::find(const domain::LookupKey& key) {
     }
     return CacheLookup{};
   };
-  co_return co_await util::complete_elsewhere<CacheLookup>(
-      [&](util::Completion<CacheLookup> done) {
-        const std::array<std::string_view, 3> args = {"MGET", positive, negative};
-        connection->send(args, completing(std::move(done), std::move(convert)));
-      });
+  co_return co_await util::complete_elsewhere<CacheLookup>([&](util::Completion<CacheLookup> done) {
+    const std::array<std::string_view, 3> args = {"MGET", positive, negative};
+    connection->send(args, completing(std::move(done), std::move(convert)));
+  });
 }
 
 void RedisCache::remember(const domain::Subscriber& subscriber) {
@@ -209,7 +213,8 @@ void RedisCache::remember(const domain::Subscriber& subscriber) {
 }
 
 void RedisCache::remember_absent(const domain::LookupKey& key) {
-  if (options_.negative_ttl.count() <= 0) return;
+  if (options_.negative_ttl.count() <= 0)
+    return;
   Connection* connection = connection_here();
   if (connection == nullptr || !connection->accepting()) {
     metrics_.cache_errors.inc();
@@ -225,7 +230,8 @@ void RedisCache::remember_absent(const domain::LookupKey& key) {
 
 asio::awaitable<bool> RedisCache::check_health() {
   Connection* connection = connection_here();
-  if (connection == nullptr || !connection->accepting()) co_return false;
+  if (connection == nullptr || !connection->accepting())
+    co_return false;
   co_return co_await util::complete_elsewhere<bool>([&](util::Completion<bool> done) {
     const std::array<std::string_view, 1> args = {"PING"};
     connection->send(args, completing(std::move(done), [](const redisReply* reply) {
@@ -235,6 +241,8 @@ asio::awaitable<bool> RedisCache::check_health() {
   });
 }
 
-std::string RedisCache::describe() const { return options_.url.describe(); }
+std::string RedisCache::describe() const {
+  return options_.url.describe();
+}
 
 }  // namespace subscriberd::cache::redis

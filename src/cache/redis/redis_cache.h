@@ -1,12 +1,13 @@
 #pragma once
 
-#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include <boost/asio/io_context.hpp>
 
 #include "cache/redis/redis_connection.h"
 #include "cache/redis/redis_url.h"

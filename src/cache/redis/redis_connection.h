@@ -1,9 +1,5 @@
 #pragma once
 
-#include <boost/asio/execution_context.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -13,6 +9,11 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+
+#include <boost/asio/execution_context.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 struct redisAsyncContext;
 struct redisReply;
@@ -120,6 +121,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool write_wanted_ = false;
   bool reading_ = false;
   bool writing_ = false;
+  bool flushing_ = false;  // inside a posted flush: a further write must wait for epoll
 
   // Deadlines of the commands awaiting an answer, oldest first (answers come in order).
   std::deque<std::chrono::steady_clock::time_point> deadlines_;

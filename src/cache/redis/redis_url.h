@@ -13,7 +13,7 @@
 //   DB        the logical database (SELECT), default 0
 //   options   timeout_ms=N       longest wait for one Redis call, and for connecting (100)
 //             max_backoff_ms=N   longest pause between reconnection attempts (2000)
-//             local_mb=N         in-process tier in front of Redis, in MiB; 0 turns it off (8)
+//             local_mb=N         in-process tier in front of Redis, in MiB; 0: none (0)
 namespace subscriberd::cache::redis {
 
 class UrlError : public std::runtime_error {
@@ -27,7 +27,7 @@ struct RedisUrl {
   std::uint32_t db = 0;
   std::chrono::milliseconds timeout{100};
   std::chrono::milliseconds max_backoff{2000};
-  std::size_t local_mb = 8;
+  std::size_t local_mb = 0;
 
   // redis://host:port/db (brackets around an IPv6 host); no options.
   std::string describe() const;

@@ -7,10 +7,11 @@
 namespace subscriberd::store::mysql {
 namespace {
 
-// Strict, and nothing that exists on only one of MySQL 5.7, MySQL 8 and MariaDB.
+// A strict sql_mode with nothing that exists on only one of MySQL 5.7, MySQL 8 and MariaDB;
+// a metadata lock (a DDL statement running) is waited for 5 s, not the default year.
 constexpr std::string_view kSessionSetup =
     "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ONLY_FULL_GROUP_BY', "
-    "SESSION innodb_lock_wait_timeout = ";
+    "SESSION lock_wait_timeout = 5, SESSION innodb_lock_wait_timeout = ";
 
 // Column buffers for one row of (id, email, name, last_name, status, created_at). Sized for the
 // domain's limits (e-mail 254 bytes, names 255 code points = 1020 bytes); anything longer is
@@ -56,8 +57,23 @@ struct SubscriberRow {
 
 }  // namespace
 
+struct Statement::Results {
+  SubscriberRow row;
+  unsigned long long number = 0;
+  my_bool number_is_null = 0;
+  MYSQL_BIND number_bind{};
+
+  Results() {
+    number_bind.buffer_type = MYSQL_TYPE_LONGLONG;
+    number_bind.buffer = &number;
+    number_bind.is_unsigned = 1;
+    number_bind.is_null = &number_is_null;
+  }
+};
+
 bool MysqlError::connection_lost() const {
-  if (connecting_) return true;
+  if (connecting_)
+    return true;
   switch (code_) {
     case errors::kConnectionCount:
     case errors::kServerShutdown:
@@ -99,19 +115,23 @@ ThreadScope::ThreadScope() {
   mysql_thread_init();
 }
 
-ThreadScope::~ThreadScope() { mysql_thread_end(); }
+ThreadScope::~ThreadScope() {
+  mysql_thread_end();
+}
 
 Connection::Connection(const Endpoint& endpoint, const ConnectionSettings& settings) {
   initialize_library();
   MYSQL* raw = mysql_init(nullptr);
-  if (raw == nullptr) throw MysqlError(0, "mysql_init: out of memory");
+  if (raw == nullptr)
+    throw MysqlError(0, "mysql_init: out of memory");
   mysql_.reset(raw);
 
   const auto connect_timeout = static_cast<unsigned int>(endpoint.connect_timeout.count());
   const auto io_timeout = static_cast<unsigned int>(endpoint.io_timeout.count());
   const my_bool reconnect = 0;
   // Without a socket option, "localhost" must still mean TCP, as the URL says HOST:PORT.
-  const unsigned int protocol = endpoint.socket.empty() ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET;
+  const unsigned int protocol =
+      endpoint.socket.empty() ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET;
   mysql_optionsv(raw, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
   mysql_optionsv(raw, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
   mysql_optionsv(raw, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
@@ -134,7 +154,8 @@ Connection::Connection(const Endpoint& endpoint, const ConnectionSettings& setti
   try {
     execute(std::string(kSessionSetup) + std::to_string(settings.lock_wait_timeout_s));
     execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-    if (!settings.autocommit && mysql_autocommit(raw, 0) != 0) fail("autocommit");
+    if (!settings.autocommit && mysql_autocommit(raw, 0) != 0)
+      fail("autocommit");
   } catch (const MysqlError& e) {
     throw MysqlError(e.code(), e.what(), true);
   }
@@ -143,13 +164,13 @@ Connection::Connection(const Endpoint& endpoint, const ConnectionSettings& setti
 Connection::~Connection() = default;
 
 void Connection::fail(std::string_view what) const {
-  throw MysqlError(mysql_errno(mysql_.get()),
-                   std::string(what) + ": " + mysql_error(mysql_.get()));
+  throw MysqlError(mysql_errno(mysql_.get()), std::string(what) + ": " + mysql_error(mysql_.get()));
 }
 
 void Connection::execute(std::string_view sql) {
   MYSQL* m = mysql_.get();
-  if (mysql_real_query(m, sql.data(), static_cast<unsigned long>(sql.size())) != 0) fail("query");
+  if (mysql_real_query(m, sql.data(), static_cast<unsigned long>(sql.size())) != 0)
+    fail("query");
   for (;;) {
     if (MYSQL_RES* result = mysql_store_result(m)) {
       mysql_free_result(result);
@@ -157,16 +178,20 @@ void Connection::execute(std::string_view sql) {
       fail("query result");
     }
     const int next = mysql_next_result(m);
-    if (next < 0) return;
-    if (next > 0) fail("query");
+    if (next < 0)
+      return;
+    if (next > 0)
+      fail("query");
   }
 }
 
 std::uint64_t Connection::query_number(std::string_view sql) {
   MYSQL* m = mysql_.get();
-  if (mysql_real_query(m, sql.data(), static_cast<unsigned long>(sql.size())) != 0) fail("query");
+  if (mysql_real_query(m, sql.data(), static_cast<unsigned long>(sql.size())) != 0)
+    fail("query");
   MYSQL_RES* result = mysql_store_result(m);
-  if (result == nullptr) fail("query result");
+  if (result == nullptr)
+    fail("query result");
   std::uint64_t value = 0;
   if (MYSQL_ROW row = mysql_fetch_row(result); row != nullptr && row[0] != nullptr) {
     const unsigned long* lengths = mysql_fetch_lengths(result);
@@ -177,16 +202,22 @@ std::uint64_t Connection::query_number(std::string_view sql) {
 }
 
 void Connection::commit() {
-  if (mysql_commit(mysql_.get()) != 0) fail("commit");
+  if (mysql_commit(mysql_.get()) != 0)
+    fail("commit");
 }
 
-void Connection::rollback_quietly() noexcept { mysql_rollback(mysql_.get()); }
+void Connection::rollback_quietly() noexcept {
+  mysql_rollback(mysql_.get());
+}
 
 void Connection::ping() {
-  if (mysql_ping(mysql_.get()) != 0) fail("ping");
+  if (mysql_ping(mysql_.get()) != 0)
+    fail("ping");
 }
 
-Params::Params(std::size_t expected) { binds_.reserve(expected); }
+Params::Params(std::size_t expected) {
+  binds_.reserve(expected);
+}
 
 void Params::add(std::uint64_t value) {
   unsigned_values_.push_back(value);
@@ -215,9 +246,11 @@ void Params::add(std::string_view text) {
   binds_.push_back(bind);
 }
 
-Statement::Statement(Connection& connection, std::string_view sql) {
+Statement::Statement(Connection& connection, std::string_view sql)
+    : results_(std::make_unique<Results>()) {
   stmt_ = mysql_stmt_init(connection.get());
-  if (stmt_ == nullptr) connection.fail("prepare");
+  if (stmt_ == nullptr)
+    connection.fail("prepare");
   if (mysql_stmt_prepare(stmt_, sql.data(), static_cast<unsigned long>(sql.size())) != 0) {
     MysqlError error(mysql_stmt_errno(stmt_), std::string("prepare: ") + mysql_stmt_error(stmt_));
     mysql_stmt_close(stmt_);
@@ -226,7 +259,9 @@ Statement::Statement(Connection& connection, std::string_view sql) {
   param_count_ = mysql_stmt_param_count(stmt_);
 }
 
-Statement::~Statement() { mysql_stmt_close(stmt_); }
+Statement::~Statement() {
+  mysql_stmt_close(stmt_);
+}
 
 void Statement::fail(std::string_view what) {
   MysqlError error(mysql_stmt_errno(stmt_), std::string(what) + ": " + mysql_stmt_error(stmt_));
@@ -239,19 +274,26 @@ void Statement::execute(Params& params) {
     throw std::logic_error("statement expects " + std::to_string(param_count_) +
                            " parameters, got " + std::to_string(params.size()));
   }
-  if (param_count_ > 0 && mysql_stmt_bind_param(stmt_, params.data()) != 0) fail("bind");
-  if (mysql_stmt_execute(stmt_) != 0) fail("execute");
+  if (param_count_ > 0 && mysql_stmt_bind_param(stmt_, params.data()) != 0)
+    fail("bind");
+  if (mysql_stmt_execute(stmt_) != 0)
+    fail("execute");
 }
 
-std::uint64_t Statement::affected_rows() const { return mysql_stmt_affected_rows(stmt_); }
+std::uint64_t Statement::affected_rows() const {
+  return mysql_stmt_affected_rows(stmt_);
+}
 
 void Statement::fetch_subscribers(std::vector<domain::Subscriber>& out) {
-  SubscriberRow row;
-  if (mysql_stmt_bind_result(stmt_, row.binds.data()) != 0) fail("bind result");
+  SubscriberRow& row = results_->row;
+  if (mysql_stmt_bind_result(stmt_, row.binds.data()) != 0)
+    fail("bind result");
   auto text = [&](unsigned column, const char* buffer, std::size_t capacity) {
     const std::size_t length = row.lengths[column];
-    if (row.nulls[column]) return std::string();
-    if (length <= capacity) return std::string(buffer, length);
+    if (row.nulls[column])
+      return std::string();
+    if (length <= capacity)
+      return std::string(buffer, length);
     std::string whole(length, '\0');
     unsigned long fetched = 0;
     MYSQL_BIND bind{};
@@ -259,13 +301,16 @@ void Statement::fetch_subscribers(std::vector<domain::Subscriber>& out) {
     bind.buffer = whole.data();
     bind.buffer_length = static_cast<unsigned long>(whole.size());
     bind.length = &fetched;
-    if (mysql_stmt_fetch_column(stmt_, &bind, column, 0) != 0) fail("fetch column");
+    if (mysql_stmt_fetch_column(stmt_, &bind, column, 0) != 0)
+      fail("fetch column");
     return whole;
   };
   for (;;) {
     const int rc = mysql_stmt_fetch(stmt_);
-    if (rc == MYSQL_NO_DATA) break;
-    if (rc != 0 && rc != MYSQL_DATA_TRUNCATED) fail("fetch");
+    if (rc == MYSQL_NO_DATA)
+      break;
+    if (rc != 0 && rc != MYSQL_DATA_TRUNCATED)
+      fail("fetch");
     domain::Subscriber s;
     s.id = row.id;
     s.email = text(1, row.email.data(), row.email.size());
@@ -280,21 +325,19 @@ void Statement::fetch_subscribers(std::vector<domain::Subscriber>& out) {
 }
 
 std::uint64_t Statement::fetch_number() {
-  unsigned long long value = 0;
-  my_bool is_null = 0;
-  MYSQL_BIND bind{};
-  bind.buffer_type = MYSQL_TYPE_LONGLONG;
-  bind.buffer = &value;
-  bind.is_unsigned = 1;
-  bind.is_null = &is_null;
-  if (mysql_stmt_bind_result(stmt_, &bind) != 0) fail("bind result");
+  Results& r = *results_;
+  if (mysql_stmt_bind_result(stmt_, &r.number_bind) != 0)
+    fail("bind result");
   std::uint64_t result = 0;
   bool first = true;
   for (;;) {
     const int rc = mysql_stmt_fetch(stmt_);
-    if (rc == MYSQL_NO_DATA) break;
-    if (rc != 0 && rc != MYSQL_DATA_TRUNCATED) fail("fetch");
-    if (first && !is_null) result = value;
+    if (rc == MYSQL_NO_DATA)
+      break;
+    if (rc != 0 && rc != MYSQL_DATA_TRUNCATED)
+      fail("fetch");
+    if (first && !r.number_is_null)
+      result = r.number;
     first = false;
   }
   mysql_stmt_free_result(stmt_);

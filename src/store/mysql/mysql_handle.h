@@ -1,7 +1,5 @@
 #pragma once
 
-#include <mysql.h>
-
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -9,6 +7,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <mysql.h>
 
 #include "domain/subscriber.h"
 #include "store/mysql/mysql_url.h"
@@ -72,12 +72,12 @@ struct ThreadScope {
 
 struct ConnectionSettings {
   bool autocommit = true;
-  bool multi_statements = false;  // only for applying the schema file
-  unsigned lock_wait_timeout_s = 5;
+  bool multi_statements = false;     // only for applying the schema file
+  unsigned lock_wait_timeout_s = 5;  // innodb_lock_wait_timeout: how long a row lock is awaited
 };
 
 // One open session with the settings the store relies on (see docs/failure-behaviour.md):
-// utf8mb4, a strict sql_mode, UTC, REPEATABLE READ, a short innodb_lock_wait_timeout and no
+// utf8mb4, a strict sql_mode, REPEATABLE READ, short lock wait timeouts and no
 // automatic reconnect (a silent reconnect would lose the session and any open transaction).
 class Connection {
  public:
@@ -145,6 +145,9 @@ class Statement {
  private:
   [[noreturn]] void fail(std::string_view what);
 
+  // Result buffers live as long as the statement: the library keeps pointers to them.
+  struct Results;
+  std::unique_ptr<Results> results_;
   MYSQL_STMT* stmt_ = nullptr;
   std::size_t param_count_ = 0;
 };

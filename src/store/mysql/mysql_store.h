@@ -43,7 +43,7 @@ class MysqlStore final : public SubscriberStore {
   struct Retry {
     std::chrono::milliseconds first_backoff{50};
     std::chrono::milliseconds max_backoff{1000};
-    std::chrono::milliseconds budget{3000};  // per request or batch, from its first attempt
+    std::chrono::milliseconds budget{3000};         // per request or batch, from its first attempt
     std::chrono::milliseconds probe_interval{250};  // while down; doubles up to max_backoff
   };
 

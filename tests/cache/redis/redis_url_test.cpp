@@ -1,0 +1,118 @@
+#include "cache/redis/redis_url.h"
+
+#include <gtest/gtest.h>
+
+#include "cache/cache_factory.h"
+#include "metrics/metrics.h"
+
+namespace subscriberd::cache::redis {
+namespace {
+
+TEST(RedisUrl, HostPortAndDefaults) {
+  RedisUrl url = parse_redis_url("redis://127.0.0.1:6380");
+  EXPECT_EQ(url.host, "127.0.0.1");
+  EXPECT_EQ(url.port, 6380);
+  EXPECT_EQ(url.db, 0u);
+  EXPECT_EQ(url.timeout, std::chrono::milliseconds(100));
+  EXPECT_EQ(url.max_backoff, std::chrono::milliseconds(2000));
+  EXPECT_EQ(url.local_mb, 0u);
+  EXPECT_EQ(url.describe(), "redis://127.0.0.1:6380/0");
+
+  url = parse_redis_url("redis://cache.internal");
+  EXPECT_EQ(url.host, "cache.internal");
+  EXPECT_EQ(url.port, 6379);
+  EXPECT_EQ(url.describe(), "redis://cache.internal:6379/0");
+
+  EXPECT_EQ(parse_redis_url("redis://h:1/").db, 0u);
+  EXPECT_EQ(parse_redis_url("REDIS://h:1/").host, "h");
+}
+
+TEST(RedisUrl, Database) {
+  RedisUrl url = parse_redis_url("redis://localhost:6379/3");
+  EXPECT_EQ(url.db, 3u);
+  EXPECT_EQ(url.describe(), "redis://localhost:6379/3");
+}
+
+TEST(RedisUrl, Ipv6InBrackets) {
+  RedisUrl url = parse_redis_url("redis://[::1]:7000/1");
+  EXPECT_EQ(url.host, "::1");
+  EXPECT_EQ(url.port, 7000);
+  EXPECT_EQ(url.db, 1u);
+  EXPECT_EQ(url.describe(), "redis://[::1]:7000/1");
+  EXPECT_EQ(parse_redis_url("redis://[::1]").port, 6379);
+}
+
+TEST(RedisUrl, Options) {
+  RedisUrl url = parse_redis_url("redis://h:1/2?timeout_ms=50&max_backoff_ms=1000&local_mb=8");
+  EXPECT_EQ(url.timeout, std::chrono::milliseconds(50));
+  EXPECT_EQ(url.max_backoff, std::chrono::milliseconds(1000));
+  EXPECT_EQ(url.local_mb, 8u);
+  EXPECT_EQ(url.db, 2u);
+  EXPECT_EQ(url.describe(), "redis://h:1/2");  // options are not part of the name
+  EXPECT_EQ(parse_redis_url("redis://h?timeout_ms=7").timeout, std::chrono::milliseconds(7));
+}
+
+TEST(RedisUrl, RejectsWhatItCannotUse) {
+  for (const char* bad : {
+           "",
+           "http://h:1",
+           "redis:/h",
+           "redis://",
+           "redis://:6379",
+           "redis://h:",
+           "redis://h:0",
+           "redis://h:65536",
+           "redis://h:63x",
+           "redis://h/x",
+           "redis://h/-1",
+           "redis://h/01",
+           "redis://user:secret@h:6379",
+           "redis://:secret@h",
+           "redis://::1:6379",
+           "redis://[::1",
+           "redis://[::1]x",
+           "redis://[]:1",
+           "redis://h?timeout_ms=0",
+           "redis://h?timeout_ms=",
+           "redis://h?timeout_ms",
+           "redis://h?timeout_ms=1e3",
+           "redis://h?bogus=1",
+           "redis://h?local_mb=65537",
+       }) {
+    EXPECT_THROW(parse_redis_url(bad), UrlError) << bad;
+  }
+}
+
+TEST(CacheFactory, OpensRedisWithoutConnecting) {
+  metrics::Registry metrics;
+  auto cache = open_cache(
+      {"redis://127.0.0.1:1/4?timeout_ms=20&local_mb=0", 1 << 20, std::chrono::milliseconds(5000)},
+      metrics);
+  ASSERT_NE(cache, nullptr);
+  EXPECT_EQ(cache->describe(), "redis://127.0.0.1:1/4");
+  EXPECT_EQ(metrics.cache_errors.value(), 0u);
+}
+
+TEST(CacheFactory, PutsALocalTierInFrontWhenAsked) {
+  metrics::Registry metrics;
+  EXPECT_EQ(open_cache({"redis://127.0.0.1:1", 1 << 20, std::chrono::milliseconds(5000)}, metrics)
+                ->describe(),
+            "redis://127.0.0.1:1/0");
+  EXPECT_EQ(open_cache({"redis://127.0.0.1:1?local_mb=8", 1 << 20, std::chrono::milliseconds(5000)},
+                       metrics)
+                ->describe(),
+            "redis://127.0.0.1:1/0 + memory(8 MiB)");
+}
+
+TEST(CacheFactory, RejectsBadRedisUrl) {
+  metrics::Registry metrics;
+  EXPECT_THROW(open_cache({"redis://h:1/x", 1 << 20, std::chrono::milliseconds(0)}, metrics),
+               std::runtime_error);
+  EXPECT_THROW(
+      open_cache({"redis://no-such-host.invalid:6379", 1 << 20, std::chrono::milliseconds(0)},
+                 metrics),
+      std::runtime_error);
+}
+
+}  // namespace
+}  // namespace subscriberd::cache::redis
