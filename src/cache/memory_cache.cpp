@@ -102,7 +102,7 @@ CacheLookup MemoryCache::lookup(const domain::LookupKey& key) const {
   return CacheLookup{CacheLookup::Kind::kAbsent, std::nullopt};
 }
 
-boost::asio::awaitable<CacheLookup> MemoryCache::find(const domain::LookupKey& key) {
+boost::asio::awaitable<CacheLookup> MemoryCache::find(domain::LookupKey key) {
   co_return lookup(key);
 }
 

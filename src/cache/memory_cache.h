@@ -34,7 +34,7 @@ class MemoryCache final : public SubscriberCache {
   MemoryCache(const MemoryCache&) = delete;
   MemoryCache& operator=(const MemoryCache&) = delete;
 
-  boost::asio::awaitable<CacheLookup> find(const domain::LookupKey& key) override;
+  boost::asio::awaitable<CacheLookup> find(domain::LookupKey key) override;
   void remember(const domain::Subscriber& subscriber) override;
   void remember_absent(const domain::LookupKey& key) override;
   boost::asio::awaitable<bool> check_health() override;

@@ -2,7 +2,7 @@
 
 namespace subscriberd::cache {
 
-boost::asio::awaitable<CacheLookup> NullCache::find(const domain::LookupKey&) {
+boost::asio::awaitable<CacheLookup> NullCache::find(domain::LookupKey) {
   co_return CacheLookup{};
 }
 

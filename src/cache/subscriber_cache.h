@@ -26,7 +26,9 @@ class SubscriberCache {
  public:
   virtual ~SubscriberCache() = default;
 
-  virtual boost::asio::awaitable<CacheLookup> find(const domain::LookupKey& key) = 0;
+  // The key is taken by value: a coroutine outlives the statement that started it, and a
+  // reference parameter could dangle by the time the body runs.
+  virtual boost::asio::awaitable<CacheLookup> find(domain::LookupKey key) = 0;
   // Fire-and-forget: remembers a stored subscriber under its e-mail and id.
   virtual void remember(const domain::Subscriber& subscriber) = 0;
   // Fire-and-forget: remembers for a short while that the store has no such subscriber.

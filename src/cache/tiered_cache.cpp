@@ -5,7 +5,7 @@ namespace subscriberd::cache {
 TieredCache::TieredCache(std::unique_ptr<MemoryCache> near, std::unique_ptr<SubscriberCache> far)
     : near_(std::move(near)), far_(std::move(far)) {}
 
-boost::asio::awaitable<CacheLookup> TieredCache::find(const domain::LookupKey& key) {
+boost::asio::awaitable<CacheLookup> TieredCache::find(domain::LookupKey key) {
   CacheLookup near = near_->lookup(key);
   if (near.kind != CacheLookup::Kind::kMiss)
     co_return near;

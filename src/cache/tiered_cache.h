@@ -20,7 +20,7 @@ class TieredCache final : public SubscriberCache {
  public:
   TieredCache(std::unique_ptr<MemoryCache> near, std::unique_ptr<SubscriberCache> far);
 
-  boost::asio::awaitable<CacheLookup> find(const domain::LookupKey& key) override;
+  boost::asio::awaitable<CacheLookup> find(domain::LookupKey key) override;
   void remember(const domain::Subscriber& subscriber) override;
   void remember_absent(const domain::LookupKey& key) override;
   // The far tier's health: the near one cannot fail.

@@ -67,7 +67,7 @@ class FakeCache final : public cache::SubscriberCache {
   std::vector<Subscriber> remembered;
   std::vector<LookupKey> remembered_absent;
 
-  boost::asio::awaitable<CacheLookup> find(const LookupKey& key) override {
+  boost::asio::awaitable<CacheLookup> find(LookupKey key) override {
     asked.push_back(key);
     co_return answer;
   }

@@ -160,7 +160,7 @@ Connection* RedisCache::connection_here() {
   return connection.get();
 }
 
-asio::awaitable<CacheLookup> RedisCache::find(const domain::LookupKey& key) {
+asio::awaitable<CacheLookup> RedisCache::find(domain::LookupKey key) {
   Connection* connection = connection_here();
   if (connection == nullptr || !connection->accepting()) {
     metrics_.cache_errors.inc();

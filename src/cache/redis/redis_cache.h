@@ -42,7 +42,7 @@ class RedisCache final : public SubscriberCache {
   RedisCache(const RedisCache&) = delete;
   RedisCache& operator=(const RedisCache&) = delete;
 
-  boost::asio::awaitable<CacheLookup> find(const domain::LookupKey& key) override;
+  boost::asio::awaitable<CacheLookup> find(domain::LookupKey key) override;
   void remember(const domain::Subscriber& subscriber) override;
   void remember_absent(const domain::LookupKey& key) override;
   // PING on this loop's connection, bounded by the timeout; false while Redis is unreachable.

@@ -19,6 +19,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Back-pressure bounds, as in the SQLite store: past these, requests are refused (503) instead
+// of queued.
+constexpr std::size_t kMaxQueuedPerBatch = 64;
+constexpr std::size_t kMaxQueuedReads = 65'536;
+
 constexpr std::string_view kColumns = "id, email, name, last_name, status, created_at";
 
 // Counter rows per status; must match the rows sql/mysql/schema.sql seeds. Each write
@@ -518,7 +523,9 @@ boost::asio::awaitable<InsertOutcome> MysqlStore::insert(domain::Subscriber subs
           return;
         }
         std::unique_lock lock(write_mutex_);
-        if (stopping_) {
+        // A full queue means the database cannot keep up: shed load now rather than let every
+        // request wait longer and longer.
+        if (stopping_ || write_queue_.size() >= kMaxQueuedPerBatch * options_.max_batch) {
           lock.unlock();
           std::move(completion).complete(unavailable);
           return;
@@ -665,9 +672,11 @@ void MysqlStore::enqueue_read(ReadJob job) {
     return;
   }
   std::unique_lock lock(read_mutex_);
-  if (readers_stopping_) {
+  if (readers_stopping_ || read_queue_.size() >= kMaxQueuedReads) {
+    const bool stopping = readers_stopping_;
     lock.unlock();
-    fail_read(job, StoreError::kUnavailable, "shutting down");
+    fail_read(job, StoreError::kUnavailable,
+              stopping ? "shutting down" : "mysql: too many queued reads");
     return;
   }
   read_queue_.push_back(std::move(job));

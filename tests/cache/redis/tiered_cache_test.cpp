@@ -18,7 +18,7 @@ using namespace std::chrono_literals;
 // A far tier that answers from a script and records what it was told.
 class ScriptedCache final : public SubscriberCache {
  public:
-  asio::awaitable<CacheLookup> find(const domain::LookupKey& key) override {
+  asio::awaitable<CacheLookup> find(domain::LookupKey key) override {
     ++finds;
     auto it = answers.find(name(key));
     co_return it == answers.end() ? CacheLookup{} : it->second;
