@@ -22,6 +22,18 @@ class Completion {
              boost::asio::any_completion_handler<void(Result)> handler)
       : executor_(std::move(executor)), handler_(std::move(handler)) {}
 
+  Completion(Completion&&) noexcept = default;
+  // Boost 1.81's any_completion_handler move-assignment wraps the source in a new handler
+  // instead of moving it (it copies from an lvalue through the converting constructor), which
+  // recurses without end. Swapping is what that operator was meant to do.
+  Completion& operator=(Completion&& other) noexcept {
+    executor_ = std::move(other.executor_);
+    handler_.swap(other.handler_);
+    return *this;
+  }
+  Completion(const Completion&) = delete;
+  Completion& operator=(const Completion&) = delete;
+
   // Call exactly once, from any thread.
   void complete(Result result) && {
     boost::asio::post(executor_, [handler = std::move(handler_), r = std::move(result)]() mutable {

@@ -95,6 +95,7 @@ void TestServer::start(Options options) {
 }
 
 void TestServer::start() {
+  if (running()) stop();  // one process per TestServer, never a leaked one
   static std::atomic<int> starts{0};
   const TestConfig& config = TestConfig::current();
   log_path_ = data_dir_ + "/server-" + std::to_string(starts++) + ".log";
