@@ -651,21 +651,6 @@ void MysqlStore::write_batch(Writer& writer, std::vector<PendingInsert>& batch) 
   }
 }
 
-void MysqlStore::fail_read(ReadJob& job, StoreError error, std::string_view detail) {
-  std::visit(
-      [&](auto& j) {
-        using Job = std::decay_t<decltype(j)>;
-        if constexpr (std::is_same_v<Job, FindJob>) {
-          std::move(j.completion).complete({std::nullopt, error});
-        } else if constexpr (std::is_same_v<Job, ListJob>) {
-          std::move(j.completion).complete({{}, 0, error});
-        } else {
-          std::move(j.completion).complete({false, std::string(detail)});
-        }
-      },
-      job);
-}
-
 void MysqlStore::enqueue_read(ReadJob job) {
   if (is_down()) {
     fail_read(job, StoreError::kUnavailable, "mysql unavailable: " + down_reason());

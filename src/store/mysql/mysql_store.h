@@ -16,6 +16,7 @@
 
 #include "metrics/metrics.h"
 #include "store/mysql/mysql_url.h"
+#include "store/store_jobs.h"
 #include "store/subscriber_store.h"
 #include "util/async_bridge.h"
 
@@ -86,23 +87,6 @@ class MysqlStore final : public SubscriberStore {
   void hold_writes_for_testing(bool held);
 
  private:
-  struct PendingInsert {
-    domain::Subscriber subscriber;
-    util::Completion<InsertOutcome> completion;
-  };
-  struct FindJob {
-    domain::LookupKey key;
-    util::Completion<FindOutcome> completion;
-  };
-  struct ListJob {
-    domain::KeysetQuery query;
-    util::Completion<ListOutcome> completion;
-  };
-  struct HealthJob {
-    util::Completion<HealthOutcome> completion;
-  };
-  using ReadJob = std::variant<FindJob, ListJob, HealthJob>;
-
   class Writer;
   class Reader;
 
@@ -111,7 +95,6 @@ class MysqlStore final : public SubscriberStore {
   void run_monitor();
   void write_batch(Writer& writer, std::vector<PendingInsert>& batch);
   void enqueue_read(ReadJob job);
-  static void fail_read(ReadJob& job, StoreError error, std::string_view detail);
 
   // Gives up on the database: every call answers kUnavailable until the monitor reconnects.
   void mark_down(const std::string& reason);

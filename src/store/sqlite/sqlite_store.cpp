@@ -315,18 +315,7 @@ void SqliteStore::enqueue_read(ReadJob job) {
   std::unique_lock lock(read_mutex_);
   if (readers_stopping_ || read_queue_.size() >= kMaxQueuedReads) {
     lock.unlock();
-    std::visit(
-        [](auto& j) {
-          using Job = std::decay_t<decltype(j)>;
-          if constexpr (std::is_same_v<Job, FindJob>) {
-            std::move(j.completion).complete({std::nullopt, StoreError::kUnavailable});
-          } else if constexpr (std::is_same_v<Job, ListJob>) {
-            std::move(j.completion).complete({{}, 0, StoreError::kUnavailable});
-          } else {
-            std::move(j.completion).complete({false, "shutting down or overloaded"});
-          }
-        },
-        job);
+    fail_read(job, StoreError::kUnavailable, "sqlite store is stopping or overloaded");
     return;
   }
   read_queue_.push_back(std::move(job));

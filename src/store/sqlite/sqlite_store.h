@@ -12,6 +12,7 @@
 
 #include "metrics/metrics.h"
 #include "store/sqlite/sqlite_handle.h"
+#include "store/store_jobs.h"
 #include "store/subscriber_store.h"
 #include "util/async_bridge.h"
 
@@ -49,23 +50,6 @@ class SqliteStore final : public SubscriberStore {
   std::string describe() const override;
 
  private:
-  struct PendingInsert {
-    domain::Subscriber subscriber;
-    util::Completion<InsertOutcome> completion;
-  };
-  struct FindJob {
-    domain::LookupKey key;
-    util::Completion<FindOutcome> completion;
-  };
-  struct ListJob {
-    domain::KeysetQuery query;
-    util::Completion<ListOutcome> completion;
-  };
-  struct HealthJob {
-    util::Completion<HealthOutcome> completion;
-  };
-  using ReadJob = std::variant<FindJob, ListJob, HealthJob>;
-
   class Writer;
   class Reader;
 
