@@ -85,7 +85,11 @@ CacheLookup MemoryCache::lookup(const domain::LookupKey& key) const {
         entry = it->second;
     }
     if (entry != nullptr) {
-      entry->referenced.store(true, std::memory_order_relaxed);
+      // Write the flag only when it changes: a store on every hit would bounce the entry's
+      // cache line between the cores of the event loops.
+      if (!entry->referenced.load(std::memory_order_relaxed)) {
+        entry->referenced.store(true, std::memory_order_relaxed);
+      }
       return CacheLookup{CacheLookup::Kind::kHit, entry->to_subscriber()};
     }
   }

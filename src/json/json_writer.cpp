@@ -36,12 +36,31 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   return len;
 }
 
+bool is_plain_ascii(unsigned char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; }
+
+// Two decimal digits, zero-padded.
+char* put2(char* p, unsigned value) {
+  p[0] = static_cast<char>('0' + value / 10);
+  p[1] = static_cast<char>('0' + value % 10);
+  return p + 2;
+}
+
 }  // namespace
 
 void append_quoted(std::string& out, std::string_view value) {
   out.push_back('"');
   std::size_t i = 0;
   while (i < value.size()) {
+    // Most text needs no escaping: copy each run of plain ASCII in one append.
+    std::size_t plain = i;
+    while (plain < value.size() && is_plain_ascii(static_cast<unsigned char>(value[plain]))) {
+      ++plain;
+    }
+    if (plain > i) {
+      out.append(value.data() + i, plain - i);
+      i = plain;
+      continue;
+    }
     auto c = static_cast<unsigned char>(value[i]);
     if (c >= 0x80) {
       std::size_t len = utf8_sequence_length(value, i);
@@ -90,13 +109,38 @@ std::string format_rfc3339_millis(std::int64_t epoch_ms) {
   const auto day = floor<days>(tp);
   const year_month_day ymd{day};
   const hh_mm_ss hms{tp - day};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
-                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
-                static_cast<int>(hms.subseconds().count()));
-  return buf;
+  const int year = static_cast<int>(ymd.year());
+  if (year < 0 || year > 9999) {
+    // Outside RFC 3339's four-digit years; no id this service mints gets here.
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", year,
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                  static_cast<int>(hms.seconds().count()),
+                  static_cast<int>(hms.subseconds().count()));
+    return buf;
+  }
+  // Formatted by hand: this runs for every subscriber in every response, and snprintf's
+  // format parsing showed up in profiles.
+  char buf[24];
+  char* p = put2(buf, static_cast<unsigned>(year / 100));
+  p = put2(p, static_cast<unsigned>(year % 100));
+  *p++ = '-';
+  p = put2(p, static_cast<unsigned>(ymd.month()));
+  *p++ = '-';
+  p = put2(p, static_cast<unsigned>(ymd.day()));
+  *p++ = 'T';
+  p = put2(p, static_cast<unsigned>(hms.hours().count()));
+  *p++ = ':';
+  p = put2(p, static_cast<unsigned>(hms.minutes().count()));
+  *p++ = ':';
+  p = put2(p, static_cast<unsigned>(hms.seconds().count()));
+  *p++ = '.';
+  const auto millis = static_cast<unsigned>(hms.subseconds().count());
+  *p++ = static_cast<char>('0' + millis / 100);
+  p = put2(p, millis % 100);
+  *p++ = 'Z';
+  return std::string(buf, p);
 }
 
 void Writer::separate() {
