@@ -1,12 +1,14 @@
 #include "http/session.h"
 
+#include <array>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include "util/log.h"
@@ -127,15 +129,28 @@ asio::awaitable<void> Session::run() {
 }
 
 asio::awaitable<bool> Session::write(Response& response, bool head_only) {
-  response.prepare_payload();
-  stream_.expires_after(server_.options().io_timeout);
-  if (head_only) {
-    // Same headers as GET, Content-Length included, but no body.
-    beast_http::response_serializer<beast_http::string_body> serializer(response);
-    auto [ec, n] = co_await beast_http::async_write_header(stream_, serializer, kNoThrow);
-    co_return !ec;
+  // The head is formatted into a buffer the session keeps, and goes out with the body in one
+  // gather write. Beast's generic serializer cost a third of a cached GET's instructions.
+  response.prepare_payload();  // Content-Length (and Connection) from the body and keep-alive
+  head_.clear();
+  head_ += "HTTP/1.1 ";
+  head_ += std::to_string(response.result_int());
+  head_ += ' ';
+  head_ += beast_http::obsolete_reason(response.result());
+  head_ += "\r\n";
+  for (const auto& field : response) {
+    head_ += field.name_string();
+    head_ += ": ";
+    head_ += field.value();
+    head_ += "\r\n";
   }
-  auto [ec, n] = co_await beast_http::async_write(stream_, response, kNoThrow);
+  head_ += "\r\n";
+
+  stream_.expires_after(server_.options().io_timeout);
+  // HEAD: the same headers as GET, Content-Length included, and no body.
+  const std::array<asio::const_buffer, 2> buffers = {
+      asio::buffer(head_), head_only ? asio::const_buffer() : asio::buffer(response.body())};
+  auto [ec, n] = co_await asio::async_write(stream_, buffers, kNoThrow);
   co_return !ec;
 }
 

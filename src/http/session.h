@@ -1,5 +1,7 @@
 #pragma once
 
+#include <string>
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -33,6 +35,7 @@ class Session {
   Server::Loop& loop_;
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
+  std::string head_;  // the response head being written; its capacity is reused
   bool idle_ = true;
 };
 
