@@ -5,6 +5,27 @@
 
 namespace subscriberd::store {
 
+boost::asio::awaitable<FindOutcome> QueuedReadStore::find(domain::LookupKey key) {
+  return util::complete_elsewhere<FindOutcome>(
+      [this, key = std::move(key)](util::Completion<FindOutcome> completion) mutable {
+        enqueue_read(FindJob{std::move(key), std::move(completion)});
+      });
+}
+
+boost::asio::awaitable<ListOutcome> QueuedReadStore::list(domain::KeysetQuery query) {
+  return util::complete_elsewhere<ListOutcome>(
+      [this, query](util::Completion<ListOutcome> completion) mutable {
+        enqueue_read(ListJob{query, std::move(completion)});
+      });
+}
+
+boost::asio::awaitable<HealthOutcome> QueuedReadStore::check_health() {
+  return util::complete_elsewhere<HealthOutcome>(
+      [this](util::Completion<HealthOutcome> completion) mutable {
+        enqueue_read(HealthJob{std::move(completion)});
+      });
+}
+
 void fail_read(ReadJob& job, StoreError error, std::string_view detail) {
   std::visit(
       [&](auto& j) {

@@ -765,27 +765,6 @@ void MysqlStore::run_reader(std::size_t index) {
   }
 }
 
-boost::asio::awaitable<FindOutcome> MysqlStore::find(domain::LookupKey key) {
-  return util::complete_elsewhere<FindOutcome>(
-      [this, key = std::move(key)](util::Completion<FindOutcome> completion) mutable {
-        enqueue_read(FindJob{std::move(key), std::move(completion)});
-      });
-}
-
-boost::asio::awaitable<ListOutcome> MysqlStore::list(domain::KeysetQuery query) {
-  return util::complete_elsewhere<ListOutcome>(
-      [this, query](util::Completion<ListOutcome> completion) mutable {
-        enqueue_read(ListJob{query, std::move(completion)});
-      });
-}
-
-boost::asio::awaitable<HealthOutcome> MysqlStore::check_health() {
-  return util::complete_elsewhere<HealthOutcome>(
-      [this](util::Completion<HealthOutcome> completion) mutable {
-        enqueue_read(HealthJob{std::move(completion)});
-      });
-}
-
 void MysqlStore::mark_down(const std::string& reason) {
   {
     std::lock_guard lock(state_mutex_);

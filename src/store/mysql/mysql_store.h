@@ -39,7 +39,7 @@ namespace subscriberd::store::mysql {
 // "down": every call answers kUnavailable at once, and a monitor thread reconnects in the
 // background. A batch whose COMMIT went unanswered is re-checked (by id, under locks) before
 // anything in it is reported created. See docs/failure-behaviour.md.
-class MysqlStore final : public SubscriberStore {
+class MysqlStore final : public QueuedReadStore {
  public:
   struct Retry {
     std::chrono::milliseconds first_backoff{50};
@@ -69,9 +69,6 @@ class MysqlStore final : public SubscriberStore {
   MysqlStore& operator=(const MysqlStore&) = delete;
 
   boost::asio::awaitable<InsertOutcome> insert(domain::Subscriber subscriber) override;
-  boost::asio::awaitable<FindOutcome> find(domain::LookupKey key) override;
-  boost::asio::awaitable<ListOutcome> list(domain::KeysetQuery query) override;
-  boost::asio::awaitable<HealthOutcome> check_health() override;
   void shutdown() override;
   std::string describe() const override { return options_.endpoint.describe(); }
 
@@ -94,7 +91,7 @@ class MysqlStore final : public SubscriberStore {
   void run_reader(std::size_t index);
   void run_monitor();
   void write_batch(Writer& writer, std::vector<PendingInsert>& batch);
-  void enqueue_read(ReadJob job);
+  void enqueue_read(ReadJob job) override;
 
   // Gives up on the database: every call answers kUnavailable until the monitor reconnects.
   void mark_down(const std::string& reason);

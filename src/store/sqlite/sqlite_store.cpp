@@ -350,27 +350,6 @@ void SqliteStore::run_reader(std::size_t index) {
   }
 }
 
-boost::asio::awaitable<FindOutcome> SqliteStore::find(domain::LookupKey key) {
-  return util::complete_elsewhere<FindOutcome>(
-      [this, key = std::move(key)](util::Completion<FindOutcome> completion) mutable {
-        enqueue_read(FindJob{std::move(key), std::move(completion)});
-      });
-}
-
-boost::asio::awaitable<ListOutcome> SqliteStore::list(domain::KeysetQuery query) {
-  return util::complete_elsewhere<ListOutcome>(
-      [this, query](util::Completion<ListOutcome> completion) mutable {
-        enqueue_read(ListJob{query, std::move(completion)});
-      });
-}
-
-boost::asio::awaitable<HealthOutcome> SqliteStore::check_health() {
-  return util::complete_elsewhere<HealthOutcome>(
-      [this](util::Completion<HealthOutcome> completion) mutable {
-        enqueue_read(HealthJob{std::move(completion)});
-      });
-}
-
 std::string SqliteStore::describe() const {
   return "sqlite:" + options_.path +
          (options_.synchronous == Synchronous::kFull ? "?synchronous=full" : "");

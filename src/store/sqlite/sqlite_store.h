@@ -27,7 +27,7 @@ namespace subscriberd::store::sqlite {
 //
 // Reads: a few reader threads, each with its own connection; WAL snapshots mean readers
 // never wait for the writer.
-class SqliteStore final : public SubscriberStore {
+class SqliteStore final : public QueuedReadStore {
  public:
   struct Options {
     std::string path;
@@ -43,9 +43,6 @@ class SqliteStore final : public SubscriberStore {
   SqliteStore& operator=(const SqliteStore&) = delete;
 
   boost::asio::awaitable<InsertOutcome> insert(domain::Subscriber subscriber) override;
-  boost::asio::awaitable<FindOutcome> find(domain::LookupKey key) override;
-  boost::asio::awaitable<ListOutcome> list(domain::KeysetQuery query) override;
-  boost::asio::awaitable<HealthOutcome> check_health() override;
   void shutdown() override;
   std::string describe() const override;
 
@@ -53,7 +50,7 @@ class SqliteStore final : public SubscriberStore {
   class Writer;
   class Reader;
 
-  void enqueue_read(ReadJob job);
+  void enqueue_read(ReadJob job) override;
   void run_writer();
   void run_reader(std::size_t index);
 
