@@ -45,10 +45,11 @@ void exec(sqlite3* db, const char* sql) {
   }
 }
 
-Connection open_connection(const std::string& path, bool read_only, Synchronous synchronous) {
+Connection open_connection(const std::string& path, bool read_only, Synchronous synchronous,
+                           const char* vfs) {
   sqlite3* raw = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (read_only ? 0 : SQLITE_OPEN_CREATE);
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, vfs);
   Connection db(raw);
   if (rc != SQLITE_OK) {
     throw SqliteError(rc, "cannot open " + path + ": " +

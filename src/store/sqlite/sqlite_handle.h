@@ -65,9 +65,11 @@ class ResetOnExit {
 // survives a crash of the machine, at the price of one fsync per batch.
 enum class Synchronous : std::uint8_t { kNormal, kFull };
 
-// Opens (creating if needed) a database file in WAL mode with the given pragmas applied.
+// Opens (creating if needed) a database file in WAL mode with the given pragmas applied,
+// through the named VFS (nullptr: SQLite's default).
 Connection open_connection(const std::string& path, bool read_only,
-                           Synchronous synchronous = Synchronous::kNormal);
+                           Synchronous synchronous = Synchronous::kNormal,
+                           const char* vfs = nullptr);
 void exec(sqlite3* db, const char* sql);
 
 // Reads columns (id, email, name, last_name, status, created_at) of the current row.
