@@ -58,7 +58,15 @@ bool MemoryCache::EmailEqual::operator()(const Entry* a, std::string_view b) con
   return a->email() == b;
 }
 
-MemoryCache::MemoryCache(Options options) : options_(options) {}
+MemoryCache::MemoryCache(Options options) : options_(options) {
+  // Buckets for as many entries as the budget can hold, allocated now: growing a table of a
+  // million entries rehashes all of them under the unique lock, and every look-up on every
+  // thread would wait the 100 ms or more that takes.
+  constexpr std::size_t kShortText = 24;
+  const std::size_t most_entries = options_.capacity_bytes / entry_cost(kShortText);
+  by_id_.reserve(most_entries);
+  by_email_.reserve(most_entries);
+}
 
 MemoryCache::~MemoryCache() {
   for (auto& [id, entry] : by_id_)

@@ -71,6 +71,7 @@ class Registry {
   Counter store_retries;
   Histogram store_batch_size;
   Histogram store_commit_seconds;
+  Histogram store_checkpoint_seconds;  // SQLite: copying the log into the database file
 
   // Text exposition format 0.0.4.
   std::string render() const;

@@ -1,10 +1,49 @@
 #include "store/store_factory.h"
 
+#include <algorithm>
+#include <charconv>
+#include <string_view>
+
 #include "store/mysql/mysql_store.h"
 #include "store/mysql/mysql_url.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace subscriberd::store {
+
+namespace {
+
+// "synchronous=normal|full&checkpoint_pages=N", in any order.
+void apply_sqlite_options(const std::string& query, sqlite::SqliteStore::Options& options) {
+  constexpr std::string_view kCheckpointPages = "checkpoint_pages=";
+  std::size_t begin = 0;
+  while (begin <= query.size()) {
+    const std::size_t end = std::min(query.find('&', begin), query.size());
+    const std::string option = query.substr(begin, end - begin);
+    begin = end + 1;
+    if (option == "synchronous=full") {
+      options.synchronous = sqlite::Synchronous::kFull;
+    } else if (option == "synchronous=normal") {
+      options.synchronous = sqlite::Synchronous::kNormal;
+    } else if (option.starts_with(kCheckpointPages)) {
+      const std::string value = option.substr(kCheckpointPages.size());
+      int pages = 0;
+      const auto [rest, ec] = std::from_chars(value.data(), value.data() + value.size(), pages);
+      if (ec != std::errc{} || rest != value.data() + value.size() || pages < 10 ||
+          pages > 1'000'000) {
+        throw ConfigError(
+            "SQLite store option checkpoint_pages must be a number from 10 to "
+            "1000000, not '" +
+            value + "'");
+      }
+      options.checkpoint_frames = pages;
+    } else {
+      throw ConfigError("unknown SQLite store option '" + option +
+                        "' (known: synchronous=normal|full, checkpoint_pages=N)");
+    }
+  }
+}
+
+}  // namespace
 
 std::unique_ptr<SubscriberStore> open_store(const StoreSettings& settings,
                                             metrics::Registry& metrics) {
@@ -15,14 +54,9 @@ std::unique_ptr<SubscriberStore> open_store(const StoreSettings& settings,
       path = path.substr(2);  // also accept sqlite://PATH
     sqlite::SqliteStore::Options options{{}, settings.readers, settings.max_batch};
     if (auto question = path.find('?'); question != std::string::npos) {
-      const std::string option = path.substr(question + 1);
+      const std::string query = path.substr(question + 1);
       path.resize(question);
-      if (option == "synchronous=full") {
-        options.synchronous = sqlite::Synchronous::kFull;
-      } else if (option != "synchronous=normal") {
-        throw ConfigError("unknown SQLite store option '" + option +
-                          "' (expected synchronous=normal or synchronous=full)");
-      }
+      apply_sqlite_options(query, options);
     }
     if (path.empty())
       throw ConfigError("store URL 'sqlite:' needs a file path");

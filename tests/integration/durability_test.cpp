@@ -1,11 +1,13 @@
 // Nothing acknowledged is lost: across a clean restart, a SIGTERM mid-stream and a kill -9.
+#include <filesystem>
+#include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "support/http_client.h"
-#include "support/post_stream.h"
 #include "support/json.h"
+#include "support/post_stream.h"
 #include "support/test_server.h"
 
 namespace subscriberd::testing {
@@ -51,6 +53,41 @@ TEST(DurabilityTest, KillMinus9LosesNoAcknowledgedSubscriber) {
   auto acknowledged = stream.finish();
   ASSERT_FALSE(acknowledged.empty());
   server.start({{}, "none"});
+  expect_all_stored(server.port(), acknowledged);
+}
+
+// A metric's value from a /metrics body (first sample of that name), or -1.
+double metric_value(const std::string& body, const std::string& name) {
+  const auto at = body.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::stod(body.substr(at + name.size() + 2));
+}
+
+TEST(DurabilityTest, SqliteCopiesItsLogIntoTheDatabaseAndKeepsTheLogBounded) {
+  if (TestConfig::current().mysql)
+    GTEST_SKIP() << "SQLite only";
+  constexpr int kCheckpointPages = 50;
+  TestServer probe;  // for its data directory and the configuration's cache
+  const std::string db = probe.data_dir() + "/subscribers.db";
+  probe.stop();
+  TestServer server({{"--store", "sqlite:" + db + "?checkpoint_pages=50"}, {}});
+
+  PostStream stream(server.port(), 8);
+  HttpClient c(server.port());
+  double checkpoints = 0;
+  for (int i = 0; i < 300 && checkpoints < 10; ++i) {
+    std::this_thread::sleep_for(100ms);
+    checkpoints =
+        metric_value(c.get("/metrics").body, "subscriberd_store_checkpoint_duration_seconds_count");
+  }
+  auto acknowledged = stream.finish();
+  EXPECT_GE(checkpoints, 10) << server.log();
+  // The log starts again once it reaches 4 x 50 pages; what the writer adds while the
+  // checkpointer waits is at most a few batches (8 clients: 8 rows, ~20 pages each).
+  const auto log_bytes = std::filesystem::file_size(db + "-wal");
+  EXPECT_LT(log_bytes, (4 * kCheckpointPages + 200) * (4096 + 24)) << log_bytes;
+
+  EXPECT_EQ(server.stop(), 0) << server.log();
+  server.start({{"--store", "sqlite:" + db}, "none"});
   expect_all_stored(server.port(), acknowledged);
 }
 

@@ -4,6 +4,7 @@
 #include <array>
 #include <chrono>
 #include <filesystem>
+#include <utility>
 
 #include "store/sqlite/sqlite_handle.h"
 #include "store/sqlite/wal_write_buffer.h"
@@ -19,6 +20,20 @@ namespace {
 // Back-pressure bounds: past these, requests are refused (503) instead of queued.
 constexpr std::size_t kMaxQueuedPerBatch = 64;
 constexpr std::size_t kMaxQueuedReads = 65'536;
+
+// Copying concurrently with the writer never quite catches up with it, and the log only
+// starts again from its beginning once it is wholly copied. Past this many times the
+// checkpoint size, the checkpointer holds new commits back for the moment it takes to copy
+// the rest (a few milliseconds, since the concurrent passes did most of the work), so the log
+// stays bounded (128 MiB with the default 8,000 pages of 4 KiB).
+constexpr int kRestartAfterCheckpoints = 4;
+
+// Waiting for a lock: tries 100 us apart. The writer waits up to 5 s (as busy_timeout would);
+// a restarting checkpoint, which holds commits back while it waits for readers to leave the
+// log, gives up after about 20 ms and tries again at its next turn.
+constexpr auto kBusyPoll = std::chrono::microseconds(100);
+constexpr int kWriterBusyTries = 50'000;
+constexpr int kCheckpointBusyTries = 200;
 
 constexpr std::string_view kColumns = "id, email, name, last_name, status, created_at";
 
@@ -43,6 +58,8 @@ class SqliteStore::Writer {
         select_by_email_(db_.get(), select_sql("WHERE email = ?")),
         add_to_count_(db_.get(),
                       "UPDATE subscriber_counts SET total = total + ? WHERE status = ?") {}
+
+  sqlite3* handle() const { return db_.get(); }
 
   // Applies the schema; run once before any other connection is opened.
   static void apply_schema(const std::string& path) {
@@ -247,10 +264,18 @@ SqliteStore::SqliteStore(Options options, metrics::Registry& metrics)
     std::filesystem::create_directories(file.parent_path());
   Writer::apply_schema(options_.path);
   writer_ = std::make_unique<Writer>(options_.path, options_.synchronous);
+  // Replaces SQLite's automatic checkpoint, which would run on the writer thread.
+  sqlite3_wal_hook(writer_->handle(), &SqliteStore::on_commit, this);
+  checkpoint_db_ = open_connection(options_.path, false, options_.synchronous);
+  sqlite3_busy_handler(writer_->handle(), &SqliteStore::poll_when_busy,
+                       const_cast<int*>(&kWriterBusyTries));
+  sqlite3_busy_handler(checkpoint_db_.get(), &SqliteStore::poll_when_busy,
+                       const_cast<int*>(&kCheckpointBusyTries));
   for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.reader_threads); ++i) {
     readers_.push_back(std::make_unique<Reader>(options_.path));
   }
   writer_thread_ = std::thread([this] { run_writer(); });
+  checkpointer_thread_ = std::thread([this] { run_checkpointer(); });
   for (std::size_t i = 0; i < readers_.size(); ++i) {
     reader_threads_.emplace_back([this, i] { run_reader(i); });
   }
@@ -313,6 +338,62 @@ void SqliteStore::run_writer() {
   }
 }
 
+int SqliteStore::on_commit(void* store, sqlite3*, const char*, int log_frames) {
+  auto* self = static_cast<SqliteStore*>(store);
+  int copied = self->copied_frames_.load(std::memory_order_relaxed);
+  if (log_frames < copied) {
+    copied = 0;  // the log started again from its beginning
+    self->copied_frames_.store(0, std::memory_order_relaxed);
+  }
+  if (log_frames - copied >= self->options_.checkpoint_frames) {
+    {
+      std::lock_guard lock(self->checkpoint_mutex_);
+      self->log_frames_ = log_frames;
+    }
+    self->checkpoint_wanted_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+int SqliteStore::poll_when_busy(void* most_tries, int attempts) {
+  // The writer and the checkpointer wait for each other for moments of a millisecond or so
+  // (a commit; the end of a restarting checkpoint). SQLite's default busy handler sleeps 1, 2,
+  // 5, 10, 15, 20, 25... ms between tries, so a wait of 2 ms could cost 100 ms, and every
+  // insert queued behind it would wait as long.
+  if (attempts >= *static_cast<const int*>(most_tries))
+    return 0;
+  std::this_thread::sleep_for(kBusyPoll);
+  return 1;
+}
+
+void SqliteStore::run_checkpointer() {
+  sqlite3* db = checkpoint_db_.get();
+  for (;;) {
+    int frames = 0;
+    {
+      std::unique_lock lock(checkpoint_mutex_);
+      checkpoint_wanted_.wait(lock, [&] { return log_frames_ > 0 || checkpointer_stopping_; });
+      if (checkpointer_stopping_)
+        return;  // closing the last connection checkpoints what is left
+      frames = std::exchange(log_frames_, 0);
+    }
+    const auto started = std::chrono::steady_clock::now();
+    int log_size = 0;
+    int copied = 0;
+    // Copies what no reader still needs, beside the writer, which goes on committing.
+    int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_size, &copied);
+    if (rc == SQLITE_OK && frames >= kRestartAfterCheckpoints * options_.checkpoint_frames) {
+      rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, &log_size, &copied);
+      copied = 0;  // the writer's next commit starts the log again
+    }
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+      log::warn("sqlite checkpoint failed", {{"detail", sqlite3_errmsg(db)}});
+    copied_frames_.store(std::max(copied, 0), std::memory_order_relaxed);
+    metrics_.store_checkpoint_seconds.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
+}
+
 void SqliteStore::enqueue_read(ReadJob job) {
   std::unique_lock lock(read_mutex_);
   if (readers_stopping_ || read_queue_.size() >= kMaxQueuedReads) {
@@ -354,7 +435,9 @@ void SqliteStore::run_reader(std::size_t index) {
 
 std::string SqliteStore::describe() const {
   return "sqlite:" + options_.path +
-         (options_.synchronous == Synchronous::kFull ? "?synchronous=full" : "");
+         (options_.synchronous == Synchronous::kFull ? "?synchronous=full"
+                                                     : "?synchronous=normal") +
+         "&checkpoint_pages=" + std::to_string(options_.checkpoint_frames);
 }
 
 void SqliteStore::shutdown() {
@@ -368,6 +451,14 @@ void SqliteStore::shutdown() {
   write_ready_.notify_all();
   if (writer_thread_.joinable())
     writer_thread_.join();
+  {
+    std::lock_guard lock(checkpoint_mutex_);
+    checkpointer_stopping_ = true;
+  }
+  checkpoint_wanted_.notify_all();
+  if (checkpointer_thread_.joinable())
+    checkpointer_thread_.join();
+  checkpoint_db_.reset();
   {
     std::lock_guard lock(read_mutex_);
     readers_stopping_ = true;

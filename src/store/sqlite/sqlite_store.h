@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -25,6 +26,10 @@ namespace subscriberd::store::sqlite {
 // (group commit), so one fsync acknowledges the whole batch, and completes each request with
 // its own outcome. The unique index on email decides duplicates, inside the transaction.
 //
+// Checkpoints (copying the log back into the database file) run on their own thread and
+// connection, so a commit never waits behind one: the writer only signals when the log has
+// grown by Options::checkpoint_frames (docs/performance.md has the before and after).
+//
 // Reads: a few reader threads, each with its own connection; WAL snapshots mean readers
 // never wait for the writer.
 class SqliteStore final : public QueuedReadStore {
@@ -34,6 +39,9 @@ class SqliteStore final : public QueuedReadStore {
     std::size_t reader_threads = 2;
     std::size_t max_batch = 1024;
     Synchronous synchronous = Synchronous::kNormal;
+    // Log size, in pages, at which the checkpointer copies the log into the database; at 4x
+    // this it also holds commits back a moment so the log can start again (the bound on it).
+    int checkpoint_frames = 8000;
   };
 
   // Opens the file, applies the schema and starts the threads; throws on failure.
@@ -52,7 +60,12 @@ class SqliteStore final : public QueuedReadStore {
 
   void enqueue_read(ReadJob job) override;
   void run_writer();
+  void run_checkpointer();
   void run_reader(std::size_t index);
+  // sqlite3_wal_hook callback: runs on the writer thread after every commit.
+  static int on_commit(void* store, sqlite3* db, const char* name, int log_frames);
+  // sqlite3_busy_handler of the writing and the checkpointing connections.
+  static int poll_when_busy(void* most_tries, int attempts);
 
   Options options_;
   metrics::Registry& metrics_;
@@ -62,6 +75,12 @@ class SqliteStore final : public QueuedReadStore {
   std::vector<PendingInsert> write_queue_;
   bool stopping_ = false;  // guarded by both queue mutexes' owners: set under each
 
+  std::mutex checkpoint_mutex_;
+  std::condition_variable checkpoint_wanted_;
+  int log_frames_ = 0;  // log size at the last commit, in frames; 0: no checkpoint wanted
+  std::atomic<int> copied_frames_{0};  // of the log, copied by the last checkpoint
+  bool checkpointer_stopping_ = false;
+
   std::mutex read_mutex_;
   std::condition_variable read_ready_;
   std::deque<ReadJob> read_queue_;
@@ -69,7 +88,9 @@ class SqliteStore final : public QueuedReadStore {
 
   std::unique_ptr<Writer> writer_;
   std::vector<std::unique_ptr<Reader>> readers_;
+  Connection checkpoint_db_;
   std::thread writer_thread_;
+  std::thread checkpointer_thread_;
   std::vector<std::thread> reader_threads_;
   bool shut_down_ = false;
 };
