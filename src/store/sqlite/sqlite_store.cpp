@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
+#include <string>
 #include <utility>
 
 #include "store/sqlite/sqlite_handle.h"
@@ -266,6 +268,12 @@ SqliteStore::SqliteStore(Options options, metrics::Registry& metrics)
   writer_ = std::make_unique<Writer>(options_.path, options_.synchronous);
   // Replaces SQLite's automatic checkpoint, which would run on the writer thread.
   sqlite3_wal_hook(writer_->handle(), &SqliteStore::on_commit, this);
+  // When the log starts again after a long stretch in which readers kept it from doing so,
+  // the file is cut back to its usual bound (SQLite never shrinks it otherwise).
+  exec(writer_->handle(),
+       ("PRAGMA journal_size_limit = " + std::to_string(std::int64_t{kRestartAfterCheckpoints} *
+                                                        options_.checkpoint_frames * (4096 + 24)))
+           .c_str());
   checkpoint_db_ = open_connection(options_.path, false, options_.synchronous);
   sqlite3_busy_handler(writer_->handle(), &SqliteStore::poll_when_busy,
                        const_cast<int*>(&kWriterBusyTries));
@@ -383,8 +391,15 @@ void SqliteStore::run_checkpointer() {
     // Copies what no reader still needs, beside the writer, which goes on committing.
     int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_size, &copied);
     if (rc == SQLITE_OK && frames >= kRestartAfterCheckpoints * options_.checkpoint_frames) {
-      rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, &log_size, &copied);
-      copied = 0;  // the writer's next commit starts the log again
+      int restart_log = 0;
+      int restart_copied = 0;
+      rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, &restart_log,
+                                     &restart_copied);
+      // Done: the writer's next commit starts the log again (and on_commit sees it shrink).
+      // Busy (a reader stayed on the log): the passive pass's progress stands, so the next
+      // try comes only after the log has grown by another checkpoint's worth.
+      if (rc == SQLITE_OK)
+        copied = restart_copied;
     }
     if (rc != SQLITE_OK && rc != SQLITE_BUSY)
       log::warn("sqlite checkpoint failed", {{"detail", sqlite3_errmsg(db)}});

@@ -18,6 +18,7 @@ constexpr const char* kVfsName = "subscriberd-wal-buffer";
 // then frames of a 24-byte header and a page. SQLite writes a frame's header and its page with
 // two separate calls; bytes 4..7 of the header, big-endian, are non-zero only for the frame
 // that commits a transaction.
+constexpr int kLogHeaderBytes = 32;
 constexpr int kFrameHeaderBytes = 24;
 // Past this, gathered bytes are written out even in the middle of a transaction (a very large
 // batch, or a page cache spilling); a normal batch of inserts is far below it.
@@ -38,6 +39,7 @@ struct LogFile {
   sqlite3_file* real;
   std::string gathered;  // bytes accepted but not yet written, for offsets from gathered_at
   sqlite3_int64 gathered_at = 0;
+  sqlite3_int64 end = 0;          // end of the furthest write since the log last started
   bool commit_page_next = false;  // the last header written was a commit frame's
 };
 
@@ -70,18 +72,52 @@ bool is_commit_frame_header(const void* data) {
   return (b[4] | b[5] | b[6] | b[7]) != 0;
 }
 
+bool is_page(int amount) {  // page sizes are powers of two from 512 to 65536
+  return amount >= 512 && amount <= 65536 && (amount & (amount - 1)) == 0;
+}
+
+// Passes one write straight to the file, after what was gathered before it.
+int write_through(LogFile* log, const void* data, int amount, sqlite3_int64 offset) {
+  if (int rc = write_out(log); rc != SQLITE_OK)
+    return rc;
+  system_writes.fetch_add(1, std::memory_order_relaxed);
+  return log->real->pMethods->xWrite(log->real, data, amount, offset);
+}
+
 int log_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
   LogFile* log = as_log(file);
   appends_seen.fetch_add(1, std::memory_order_relaxed);
-  const bool continues =
-      offset == log->gathered_at + static_cast<sqlite3_int64>(log->gathered.size());
-  if (!log->gathered.empty() && !continues) {
+  if (offset == 0 && amount == kLogHeaderBytes)
+    log->end = 0;  // the log starts again from its beginning
+  const sqlite3_int64 write_end = offset + amount;
+
+  // Only frames appended at the end of the log are gathered. Everything else goes out at once:
+  // a frame rewritten in place (a page changed again after the transaction spilled it, then
+  // the checksums of the frames after it, the commit frame's header last, with no page after
+  // it) and pieces of a frame split around a sync (padding with synchronous=FULL).
+  const bool append = offset >= log->end;
+  const bool frame_part =
+      amount == kFrameHeaderBytes || amount == kLogHeaderBytes || is_page(amount);
+  if (!append || !frame_part) {
+    log->commit_page_next = false;
+    log->end = std::max(log->end, write_end);
+    return write_through(log, data, amount, offset);
+  }
+  log->end = write_end;
+
+  if (!log->gathered.empty() &&
+      offset != log->gathered_at + static_cast<sqlite3_int64>(log->gathered.size())) {
     if (int rc = write_out(log); rc != SQLITE_OK)
       return rc;
   }
   if (log->gathered.empty())
     log->gathered_at = offset;
-  log->gathered.append(static_cast<const char*>(data), static_cast<std::size_t>(amount));
+  try {
+    log->gathered.append(static_cast<const char*>(data), static_cast<std::size_t>(amount));
+  } catch (const std::bad_alloc&) {
+    write_out(log);
+    return SQLITE_IOERR_NOMEM;
+  }
 
   if (amount == kFrameHeaderBytes) {
     log->commit_page_next = is_commit_frame_header(data);
@@ -116,6 +152,7 @@ int log_truncate(sqlite3_file* file, sqlite3_int64 size) {
   LogFile* log = as_log(file);
   if (int rc = write_out(log); rc != SQLITE_OK)
     return rc;
+  log->end = std::min(log->end, size);
   return log->real->pMethods->xTruncate(log->real, size);
 }
 

@@ -66,15 +66,16 @@ TEST_F(WalWriteBufferTest, WritesACommitToTheLogWithOneSystemCall) {
   Connection db = open_buffered();
   insert_rows(db.get(), 0, 10, 100);  // the log exists and has its header
 
-  // Rows of 3,000 bytes: a page each, as e-mails spread over a large index dirty a page each.
+  // Rows of 3,000 bytes: two pages each at most (a share of an index page and an overflow
+  // page), as e-mails spread over a large index dirty a page or so each.
   const WalWriteCounts before = wal_write_counts();
-  insert_rows(db.get(), 10, 20, 3000);
+  insert_rows(db.get(), 10, 12, 3000);
   const WalWriteCounts after = wal_write_counts();
 
-  // Over 20 frames of 4 KiB, two writes each, gathered into one write (under 124 KiB).
-  EXPECT_GT(after.appends - before.appends, 40U);
+  // At least 12 frames of 4 KiB, two writes each, gathered into one write (under 124 KiB).
+  EXPECT_GE(after.appends - before.appends, 24U);
   EXPECT_EQ(after.system_writes - before.system_writes, 1U);
-  EXPECT_EQ(count_rows(), 30);
+  EXPECT_EQ(count_rows(), 22);
 }
 
 TEST_F(WalWriteBufferTest, EveryCommitIsVisibleToOtherConnectionsWhenCommitReturns) {
@@ -99,6 +100,32 @@ TEST_F(WalWriteBufferTest, ACommitSurvivesTheProcessDyingWithoutClosingTheDataba
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(count_rows(), 50);
+}
+
+// A transaction larger than the page cache spills frames to the log before it commits; pages
+// changed again after that are rewritten in place at COMMIT, and then SQLite rewrites the
+// checksums of every frame after them, the commit frame's header last, with no page after it.
+TEST_F(WalWriteBufferTest, ACommitThatRewroteSpilledFramesSurvivesTheProcessDying) {
+  { open_buffered(); }
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    Connection db = open_connection(path_, false, Synchronous::kNormal, wal_write_buffer_vfs());
+    exec(db.get(), "PRAGMA cache_size = 10");  // pages: the transaction below spills
+    exec(db.get(), "BEGIN IMMEDIATE");
+    exec(db.get(),
+         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+         "INSERT INTO t (k, v) SELECT printf('%08d', i), zeroblob(200) FROM n");
+    exec(db.get(), "UPDATE t SET v = zeroblob(201) WHERE k <= '00000100'");  // spilled pages
+    exec(db.get(), "COMMIT");
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(count_rows(), 2000);
+  EXPECT_EQ(count_rows("SELECT count(*) FROM t WHERE length(v) = 201"), 100);
 }
 
 TEST_F(WalWriteBufferTest, ATransactionLargerThanTheBufferIsWrittenInPiecesAndKeptWhole) {
