@@ -9,6 +9,7 @@
 
 #include "store/mysql/mysql_handle.h"
 #include "util/log.h"
+#include "util/stop_threads.h"
 
 namespace subscriberd::embedded {
 extern const std::string_view kMysqlSchema;
@@ -822,31 +823,9 @@ void MysqlStore::shutdown() {
   if (shut_down_)
     return;
   shut_down_ = true;
-  {
-    std::lock_guard lock(write_mutex_);
-    stopping_ = true;
-  }
-  write_ready_.notify_all();
-  for (auto& t : writer_threads_) {
-    if (t.joinable())
-      t.join();
-  }
-  {
-    std::lock_guard lock(read_mutex_);
-    readers_stopping_ = true;
-  }
-  read_ready_.notify_all();
-  for (auto& t : reader_threads_) {
-    if (t.joinable())
-      t.join();
-  }
-  {
-    std::lock_guard lock(state_mutex_);
-    monitor_stopping_ = true;
-  }
-  state_changed_.notify_all();
-  if (monitor_thread_.joinable())
-    monitor_thread_.join();
+  util::stop_and_join(write_mutex_, stopping_, write_ready_, writer_threads_);
+  util::stop_and_join(read_mutex_, readers_stopping_, read_ready_, reader_threads_);
+  util::stop_and_join(state_mutex_, monitor_stopping_, state_changed_, monitor_thread_);
   writers_.clear();
   readers_.clear();
   log::info("mysql store closed", {{"database", options_.endpoint.describe()}});

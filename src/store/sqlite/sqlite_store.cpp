@@ -11,6 +11,7 @@
 #include "store/sqlite/sqlite_handle.h"
 #include "store/sqlite/wal_write_buffer.h"
 #include "util/log.h"
+#include "util/stop_threads.h"
 
 namespace subscriberd::embedded {
 extern const std::string_view kSqliteSchema;
@@ -459,30 +460,11 @@ void SqliteStore::shutdown() {
   if (shut_down_)
     return;
   shut_down_ = true;
-  {
-    std::lock_guard lock(write_mutex_);
-    stopping_ = true;
-  }
-  write_ready_.notify_all();
-  if (writer_thread_.joinable())
-    writer_thread_.join();
-  {
-    std::lock_guard lock(checkpoint_mutex_);
-    checkpointer_stopping_ = true;
-  }
-  checkpoint_wanted_.notify_all();
-  if (checkpointer_thread_.joinable())
-    checkpointer_thread_.join();
+  util::stop_and_join(write_mutex_, stopping_, write_ready_, writer_thread_);
+  util::stop_and_join(checkpoint_mutex_, checkpointer_stopping_, checkpoint_wanted_,
+                      checkpointer_thread_);
   checkpoint_db_.reset();
-  {
-    std::lock_guard lock(read_mutex_);
-    readers_stopping_ = true;
-  }
-  read_ready_.notify_all();
-  for (auto& t : reader_threads_) {
-    if (t.joinable())
-      t.join();
-  }
+  util::stop_and_join(read_mutex_, readers_stopping_, read_ready_, reader_threads_);
   log::info("sqlite store closed", {{"path", options_.path}});
 }
 
