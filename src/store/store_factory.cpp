@@ -1,43 +1,37 @@
 #include "store/store_factory.h"
 
-#include <algorithm>
-#include <charconv>
+#include <string>
 #include <string_view>
 
 #include "store/mysql/mysql_store.h"
 #include "store/mysql/mysql_url.h"
 #include "store/sqlite/sqlite_store.h"
+#include "util/text.h"
 
 namespace subscriberd::store {
 
 namespace {
 
 // "synchronous=normal|full&checkpoint_pages=N", in any order.
-void apply_sqlite_options(const std::string& query, sqlite::SqliteStore::Options& options) {
+void apply_sqlite_options(std::string_view query, sqlite::SqliteStore::Options& options) {
   constexpr std::string_view kCheckpointPages = "checkpoint_pages=";
-  std::size_t begin = 0;
-  while (begin <= query.size()) {
-    const std::size_t end = std::min(query.find('&', begin), query.size());
-    const std::string option = query.substr(begin, end - begin);
-    begin = end + 1;
+  for (std::string_view option : text::split(query, '&')) {
     if (option == "synchronous=full") {
       options.synchronous = sqlite::Synchronous::kFull;
     } else if (option == "synchronous=normal") {
       options.synchronous = sqlite::Synchronous::kNormal;
     } else if (option.starts_with(kCheckpointPages)) {
-      const std::string value = option.substr(kCheckpointPages.size());
-      int pages = 0;
-      const auto [rest, ec] = std::from_chars(value.data(), value.data() + value.size(), pages);
-      if (ec != std::errc{} || rest != value.data() + value.size() || pages < 10 ||
-          pages > 1'000'000) {
+      const std::string_view value = option.substr(kCheckpointPages.size());
+      const auto pages = text::parse_uint64(value);
+      if (!pages || *pages < 10 || *pages > 1'000'000) {
         throw ConfigError(
             "SQLite store option checkpoint_pages must be a number from 10 to "
             "1000000, not '" +
-            value + "'");
+            std::string(value) + "'");
       }
-      options.checkpoint_frames = pages;
+      options.checkpoint_frames = static_cast<int>(*pages);
     } else {
-      throw ConfigError("unknown SQLite store option '" + option +
+      throw ConfigError("unknown SQLite store option '" + std::string(option) +
                         "' (known: synchronous=normal|full, checkpoint_pages=N)");
     }
   }

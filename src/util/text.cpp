@@ -129,6 +129,17 @@ bool has_control_characters(std::string_view s) {
   return false;
 }
 
+std::vector<std::string_view> split(std::string_view s, char separator) {
+  std::vector<std::string_view> pieces;
+  for (;;) {
+    const std::size_t at = s.find(separator);
+    pieces.push_back(s.substr(0, at));
+    if (at == std::string_view::npos)
+      return pieces;
+    s.remove_prefix(at + 1);
+  }
+}
+
 std::optional<std::uint64_t> parse_uint64(std::string_view s) {
   if (s.empty() || (s.size() > 1 && s.front() == '0'))
     return std::nullopt;

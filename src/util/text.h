@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 // Small byte-level text helpers shared by the HTTP and domain layers.
 namespace subscriberd::text {
@@ -25,6 +26,10 @@ std::optional<std::size_t> utf8_length(std::string_view s);
 
 // True when `s` (well-formed UTF-8) holds a C0 or C1 control character or DEL.
 bool has_control_characters(std::string_view s);
+
+// The pieces of `s` between occurrences of `separator`, empty ones included ("a&&b" gives "a",
+// "", "b"; "" gives one empty piece). Views into `s`.
+std::vector<std::string_view> split(std::string_view s, char separator);
 
 // Parses a canonical unsigned decimal ("0" or no leading zeros), rejecting overflow.
 std::optional<std::uint64_t> parse_uint64(std::string_view s);

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -190,6 +191,14 @@ TEST(ParseUint64, RejectsAnythingElse) {
        {"", "-1", "+1", " 1", "1 ", "1a", "a1", "0x10", "1.0", "1e3", "-0"}) {
     EXPECT_EQ(parse_uint64(bad), std::nullopt) << '"' << bad << '"';
   }
+}
+
+TEST(Split, GivesThePiecesBetweenSeparatorsEmptyOnesIncluded) {
+  using Pieces = std::vector<std::string_view>;
+  EXPECT_EQ(split("a=1&b=2", '&'), (Pieces{"a=1", "b=2"}));
+  EXPECT_EQ(split("a&&b&", '&'), (Pieces{"a", "", "b", ""}));
+  EXPECT_EQ(split("", '&'), (Pieces{""}));
+  EXPECT_EQ(split("plain", '&'), (Pieces{"plain"}));
 }
 
 }  // namespace

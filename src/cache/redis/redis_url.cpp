@@ -95,14 +95,9 @@ RedisUrl parse_redis_url(std::string_view text) {
     url.db = static_cast<std::uint32_t>(number(path, 0, 1'000'000, "the database number"));
   }
 
-  while (!query.empty()) {
-    const std::size_t amp = query.find('&');
-    const std::string_view option = query.substr(0, amp);
+  for (std::string_view option : text::split(query, '&')) {
     if (!option.empty())
       apply_option(url, option);
-    if (amp == std::string_view::npos)
-      break;
-    query = query.substr(amp + 1);
   }
   return url;
 }

@@ -72,10 +72,7 @@ bool apply_option(Endpoint& endpoint, std::string_view name, const std::string& 
 }
 
 bool parse_options(Endpoint& endpoint, std::string_view query, std::string& error) {
-  while (!query.empty()) {
-    const std::size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+  for (std::string_view pair : text::split(query, '&')) {
     if (pair.empty())
       continue;
     const std::size_t eq = pair.find('=');
