@@ -12,9 +12,10 @@ namespace subscriberd::store {
 
 namespace {
 
-// "synchronous=normal|full&checkpoint_pages=N", in any order.
+// "synchronous=normal|full&checkpoint_pages=N&batch_wait_us=N", in any order.
 void apply_sqlite_options(std::string_view query, sqlite::SqliteStore::Options& options) {
   constexpr std::string_view kCheckpointPages = "checkpoint_pages=";
+  constexpr std::string_view kBatchWait = "batch_wait_us=";
   for (std::string_view option : text::split(query, '&')) {
     if (option == "synchronous=full") {
       options.synchronous = sqlite::Synchronous::kFull;
@@ -30,9 +31,18 @@ void apply_sqlite_options(std::string_view query, sqlite::SqliteStore::Options& 
             std::string(value) + "'");
       }
       options.checkpoint_frames = static_cast<int>(*pages);
+    } else if (option.starts_with(kBatchWait)) {
+      const std::string_view value = option.substr(kBatchWait.size());
+      const auto micros = text::parse_uint64(value);
+      if (!micros || *micros > 100'000) {
+        throw ConfigError(
+            "SQLite store option batch_wait_us must be a number from 0 to 100000, not '" +
+            std::string(value) + "'");
+      }
+      options.batch_wait = std::chrono::microseconds(*micros);
     } else {
       throw ConfigError("unknown SQLite store option '" + std::string(option) +
-                        "' (known: synchronous=normal|full, checkpoint_pages=N)");
+                        "' (known: synchronous=normal|full, checkpoint_pages=N, batch_wait_us=N)");
     }
   }
 }

@@ -38,6 +38,10 @@ constexpr auto kBusyPoll = std::chrono::microseconds(100);
 constexpr int kWriterBusyTries = 50'000;
 constexpr int kCheckpointBusyTries = 200;
 
+// A batch this large is worth committing at once: waiting for more (Options::batch_wait)
+// would save little, and a closed-loop client's next requests wait on this one.
+constexpr std::size_t kGatheredBatch = 32;
+
 constexpr std::string_view kColumns = "id, email, name, last_name, status, created_at";
 
 std::string select_sql(std::string_view where_and_order) {
@@ -307,8 +311,13 @@ boost::asio::awaitable<InsertOutcome> SqliteStore::insert(domain::Subscriber sub
       return;
     }
     write_queue_.push_back({std::move(s), std::move(completion)});
+    // The writer sleeps only on an empty queue, or while gathering a batch: wake it for the
+    // first insert and for a full batch, not for every one in between.
+    const bool wake =
+        write_queue_.size() == 1 || (gathering_ && write_queue_.size() == kGatheredBatch);
     lock.unlock();
-    write_ready_.notify_one();
+    if (wake)
+      write_ready_.notify_one();
   });
 }
 
@@ -316,12 +325,22 @@ void SqliteStore::run_writer() {
   std::vector<PendingInsert> batch;
   std::vector<PendingInsert> rest;
   std::vector<InsertOutcome> outcomes;
+  std::size_t last_batch = 0;
   for (;;) {
     {
       std::unique_lock lock(write_mutex_);
       write_ready_.wait(lock, [&] { return !write_queue_.empty() || stopping_; });
       if (write_queue_.empty())
         return;  // stopping, and every accepted insert is done
+      // Gather only when the last batch had company: a lone insert (a quiet service) is
+      // committed at once and pays no wait.
+      if (last_batch > 1 && write_queue_.size() < kGatheredBatch &&
+          options_.batch_wait.count() > 0) {
+        gathering_ = true;
+        write_ready_.wait_for(lock, options_.batch_wait,
+                              [&] { return write_queue_.size() >= kGatheredBatch || stopping_; });
+        gathering_ = false;
+      }
       if (write_queue_.size() <= options_.max_batch) {
         batch.swap(write_queue_);
       } else {
@@ -332,6 +351,7 @@ void SqliteStore::run_writer() {
     }
 
     const auto started = std::chrono::steady_clock::now();
+    last_batch = batch.size();
     const bool committed = writer_->commit(batch, outcomes);
     metrics_.store_batch_size.observe(static_cast<double>(batch.size()));
     metrics_.store_commit_seconds.observe(
@@ -453,7 +473,8 @@ std::string SqliteStore::describe() const {
   return "sqlite:" + options_.path +
          (options_.synchronous == Synchronous::kFull ? "?synchronous=full"
                                                      : "?synchronous=normal") +
-         "&checkpoint_pages=" + std::to_string(options_.checkpoint_frames);
+         "&checkpoint_pages=" + std::to_string(options_.checkpoint_frames) +
+         "&batch_wait_us=" + std::to_string(options_.batch_wait.count());
 }
 
 void SqliteStore::shutdown() {

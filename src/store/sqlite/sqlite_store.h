@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -42,6 +43,11 @@ class SqliteStore final : public QueuedReadStore {
     // Log size, in pages, at which the checkpointer copies the log into the database; at 4x
     // this it also holds commits back a moment so the log can start again (the bound on it).
     int checkpoint_frames = 8000;
+    // While inserts arrive faster than one at a time, how long the writer may wait for a
+    // fuller batch before it commits (0: never). Bigger batches share a commit's fixed pages
+    // (the table's last leaf, the status index, the counts, the header), so the log and the
+    // checkpoints shrink and the writer does less work per row.
+    std::chrono::microseconds batch_wait{1000};
   };
 
   // Opens the file, applies the schema and starts the threads; throws on failure.
@@ -73,7 +79,8 @@ class SqliteStore final : public QueuedReadStore {
   std::mutex write_mutex_;
   std::condition_variable write_ready_;
   std::vector<PendingInsert> write_queue_;
-  bool stopping_ = false;  // guarded by both queue mutexes' owners: set under each
+  bool gathering_ = false;  // the writer waits for a fuller batch: wake it when there is one
+  bool stopping_ = false;   // guarded by both queue mutexes' owners: set under each
 
   std::mutex checkpoint_mutex_;
   std::condition_variable checkpoint_wanted_;
