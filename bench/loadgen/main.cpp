@@ -336,15 +336,11 @@ class Connection {
         buffer_.resize(head.head_length + head.body_length);
       if (used == buffer_.size())
         buffer_.resize(buffer_.size() * 2);
-      // Wait until the socket is readable, then read without blocking: no read is attempted
-      // before the answer can have arrived (a speculative read would mostly fail with EAGAIN).
-      auto [wait_ec] = co_await socket_.async_wait(tcp::socket::wait_read, kNoThrow);
-      boost::system::error_code read_ec = wait_ec;
-      std::size_t n = 0;
-      if (!read_ec)
-        n = socket_.read_some(asio::buffer(buffer_.data() + used, buffer_.size() - used), read_ec);
-      if (read_ec == asio::error::would_block || read_ec == asio::error::try_again)
-        continue;
+      // async_read_some, not async_wait and then a read: Asio re-arms epoll (an epoll_ctl
+      // call) for every async_wait, while a read that last drained the socket waits for epoll's
+      // next edge without trying first.
+      auto [read_ec, n] = co_await socket_.async_read_some(
+          asio::buffer(buffer_.data() + used, buffer_.size() - used), kNoThrow);
       if (read_ec) {
         fail();
         co_return;
