@@ -66,8 +66,17 @@ bool apply_option(Endpoint& endpoint, std::string_view name, const std::string& 
         std::chrono::seconds(seconds);
     return true;
   }
+  if (name == "batch_wait_us") {
+    long long micros = 0;
+    if (!parse_number<long long>(value, 0, 100'000, micros)) {
+      error = "option 'batch_wait_us' must be a number of microseconds from 0 to 100000";
+      return false;
+    }
+    endpoint.batch_wait = std::chrono::microseconds(micros);
+    return true;
+  }
   error = "unknown option '" + std::string(name) +
-          "' (known: socket, writers, connect_timeout, io_timeout)";
+          "' (known: socket, writers, connect_timeout, io_timeout, batch_wait_us)";
   return false;
 }
 

@@ -14,7 +14,8 @@
 //
 // USER, PASSWORD, DATABASE and option values are percent-decoded. HOST may be an IPv6 literal
 // in brackets. Options: socket (a unix socket path; the host is then ignored), writers
-// (writer connections, 1-16), connect_timeout and io_timeout (seconds, 1-3600).
+// (writer connections, 1-16), connect_timeout and io_timeout (seconds, 1-3600), batch_wait_us
+// (0-100000: how long a writer may wait for a fuller batch while inserts arrive concurrently).
 namespace subscriberd::store::mysql {
 
 struct Endpoint {
@@ -27,6 +28,7 @@ struct Endpoint {
   std::size_t writers = 1;
   std::chrono::seconds connect_timeout{2};
   std::chrono::seconds io_timeout{10};  // a read or write on the socket longer than this fails
+  std::chrono::microseconds batch_wait{1000};
 
   // The URL without the password: safe for logs.
   std::string describe() const;
