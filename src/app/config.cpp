@@ -49,7 +49,9 @@ const std::vector<Flag>& flags() {
       {"store", "URL",
        "store of record: sqlite:PATH | mysql://USER:PASSWORD@HOST:PORT/DATABASE\n"
        "      (or mysql://USER:PASSWORD@localhost/DATABASE?socket=PATH; percent-encode\n"
-       "      special characters; options: writers=N, connect_timeout=S, io_timeout=S)",
+       "      special characters; options: writers=N, connect_timeout=S, io_timeout=S,\n"
+       "      batch_wait_us=N); sqlite options: synchronous=normal|full, checkpoint_pages=N,\n"
+       "      batch_wait_us=N",
        [](Config& c, const std::string& v) {
          c.store = v;
          return !v.empty();

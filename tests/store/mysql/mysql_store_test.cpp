@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -109,6 +110,9 @@ TEST(MysqlUrl, ParsesOptions) {
   EXPECT_EQ(e.writers, 4u);
   EXPECT_EQ(e.connect_timeout, 5s);
   EXPECT_EQ(e.io_timeout, 20s);
+  EXPECT_EQ(e.batch_wait, 1000us);  // the default
+  EXPECT_EQ(parse_ok("mysql://app:pw@h/db?batch_wait_us=2500").batch_wait, 2500us);
+  EXPECT_EQ(parse_ok("mysql://app:pw@h/db?batch_wait_us=0").batch_wait, 0us);
 }
 
 TEST(MysqlUrl, RejectsMalformedUrls) {
@@ -123,6 +127,8 @@ TEST(MysqlUrl, RejectsMalformedUrls) {
   EXPECT_NE(parse_error("mysql://app:pw@/db"), "");     // no host, no socket
   EXPECT_NE(parse_error("mysql://app:pw@h/db?colour=red"), "");
   EXPECT_NE(parse_error("mysql://app:pw@h/db?writers=0"), "");
+  EXPECT_NE(parse_error("mysql://app:pw@h/db?batch_wait_us=100001"), "");
+  EXPECT_NE(parse_error("mysql://app:pw@h/db?batch_wait_us=1ms"), "");
   EXPECT_NE(parse_error("mysql://app:pw@h/db?socket="), "");
   EXPECT_NE(parse_error("mysql://app:pw@[::1/db"), "");
 }
@@ -566,6 +572,77 @@ TEST_F(MysqlStoreTest, ShutdownCommitsEveryAcceptedInsert) {
   store_ = open();
   for (const auto& row : rows)
     EXPECT_EQ(find_email(row.email).subscriber, row);
+}
+
+// --- gathering a batch (Endpoint::batch_wait) -------------------------------------------------
+
+// Starts an insert per row from its own coroutine on `context`; returns once each is queued.
+void start_inserts(boost::asio::io_context& context, MysqlStore& store,
+                   const std::vector<Subscriber>& rows, std::deque<InsertOutcome>& outcomes) {
+  for (const Subscriber& row : rows) {
+    InsertOutcome* outcome = &outcomes.emplace_back();
+    boost::asio::co_spawn(
+        context,
+        [&store, row, outcome]() -> boost::asio::awaitable<void> {
+          *outcome = co_await store.insert(row);
+        },
+        boost::asio::detached);
+  }
+  context.restart();
+  context.poll();
+}
+
+TEST_F(MysqlStoreTest, InsertsArrivingWhileAWriterWaitsForCompanyShareOneCommit) {
+  store_->shutdown();
+  store_ = open([](MysqlStore::Options& o) { o.endpoint.batch_wait = 100ms; });
+  // A shared batch first: the writer waits for company only after one.
+  for (const auto& outcome :
+       insert_all(*store_, {make("company0"), make("company1"), make("company2")}, true))
+    ASSERT_EQ(outcome.kind, Kind::kCreated);
+  const std::uint64_t batches_before = metrics_.store_batch_size.count();
+
+  std::vector<Subscriber> rows;
+  for (int i = 0; i < 8; ++i)
+    rows.push_back(make("gathered" + std::to_string(i)));
+  boost::asio::io_context context;
+  std::deque<InsertOutcome> outcomes;  // a deque: started coroutines hold pointers into it
+  start_inserts(context, *store_, {rows[0]}, outcomes);
+  // A writer that did not wait would write the first insert on its own meanwhile.
+  std::this_thread::sleep_for(30ms);
+  start_inserts(context, *store_, {rows.begin() + 1, rows.end()}, outcomes);
+  context.restart();
+  context.run();
+
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    ASSERT_EQ(outcomes[i].kind, Kind::kCreated) << i;
+    EXPECT_EQ(find_email(rows[i].email).subscriber, rows[i]);
+  }
+  EXPECT_EQ(metrics_.store_batch_size.count() - batches_before, 1u)
+      << "expected the 8 inserts in one commit";
+}
+
+TEST_F(MysqlStoreTest, LoneInsertsOnAQuietStoreAreNotHeldForCompany) {
+  store_->shutdown();
+  store_ = open([](MysqlStore::Options& o) { o.endpoint.batch_wait = 100ms; });
+  const std::uint64_t batches_before = metrics_.store_batch_size.count();
+  // Each insert follows a batch of one (or none): a writer that waited for company anyway
+  // would still hold it when the next one arrived, and write both together.
+  std::vector<Subscriber> rows = {make("alone0"), make("alone1"), make("alone2")};
+  boost::asio::io_context context;
+  std::deque<InsertOutcome> outcomes;  // a deque: started coroutines hold pointers into it
+  for (const Subscriber& row : rows) {
+    start_inserts(context, *store_, {row}, outcomes);
+    std::this_thread::sleep_for(30ms);
+  }
+  context.restart();
+  context.run();
+
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    ASSERT_EQ(outcomes[i].kind, Kind::kCreated) << i;
+    EXPECT_EQ(find_email(rows[i].email).subscriber, rows[i]);
+  }
+  EXPECT_EQ(metrics_.store_batch_size.count() - batches_before, 3u)
+      << "expected a commit of one for each insert";
 }
 
 // --- lost COMMIT replies, simulated through the write hook --------------------------------------

@@ -1,0 +1,284 @@
+// SqliteStore on a file of its own per test: the URL options open_store reads, and how the
+// writer batches concurrent inserts. No assertion here is about time; the few pauses only set
+// up the order in which inserts reach the writer.
+#include "store/sqlite/sqlite_store.h"
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unistd.h>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "domain/id_generator.h"
+#include "store/sqlite/sqlite_handle.h"
+#include "store/store_factory.h"
+
+namespace subscriberd::store::sqlite {
+namespace {
+
+using domain::KeysetQuery;
+using domain::LookupKey;
+using domain::Subscriber;
+using ::testing::HasSubstr;
+using Kind = InsertOutcome::Kind;
+using namespace std::chrono_literals;
+
+// Longer than any pause below: a writer that waits this long for company is still waiting
+// when the pause ends.
+constexpr auto kLongWait = 100'000us;
+// Long enough for an idle writer to commit what it was given; short against kLongWait.
+constexpr auto kPause = 30ms;
+
+// Runs one awaitable to completion on a private event loop.
+template <typename T>
+T run(boost::asio::awaitable<T> awaitable) {
+  boost::asio::io_context context;
+  auto future = boost::asio::co_spawn(context, std::move(awaitable), boost::asio::use_future);
+  context.run();
+  return future.get();
+}
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("sqlite-store-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "subscribers.db").string();
+  }
+
+  void TearDown() override {
+    if (store_)
+      store_->shutdown();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void open(std::optional<std::chrono::microseconds> batch_wait = std::nullopt) {
+    SqliteStore::Options options{path_};
+    if (batch_wait)
+      options.batch_wait = *batch_wait;
+    store_ = std::make_unique<SqliteStore>(std::move(options), metrics_);
+  }
+
+  Subscriber make(std::string_view local) {
+    Subscriber s;
+    s.id = ids_.next();
+    s.created_at_ms = domain::IdGenerator::timestamp_ms(s.id);
+    s.email = std::string(local) + "@example.test";
+    s.name = "Zoë";
+    s.last_name = "Ōtsuka";
+    return s;
+  }
+
+  std::vector<Subscriber> make_rows(std::string_view prefix, int count) {
+    std::vector<Subscriber> rows;
+    for (int i = 0; i < count; ++i)
+      rows.push_back(make(std::string(prefix) + std::to_string(i)));
+    return rows;
+  }
+
+  // Starts one insert per row, each from its own coroutine, and returns once every row is
+  // queued in the store; wait_for_inserts() collects the outcomes.
+  void start_inserts(const std::vector<Subscriber>& rows) {
+    for (const Subscriber& row : rows) {
+      InsertOutcome& outcome = outcomes_.emplace_back();
+      boost::asio::co_spawn(
+          context_,
+          [this, &outcome, row]() -> boost::asio::awaitable<void> {
+            outcome = co_await store_->insert(row);
+          },
+          boost::asio::detached);
+    }
+    context_.restart();
+    context_.poll();  // every coroutine runs up to its insert, which queues the row
+  }
+
+  // The outcomes of every insert started since the last call, in the order started.
+  std::vector<InsertOutcome> wait_for_inserts() {
+    context_.restart();
+    context_.run();
+    std::vector<InsertOutcome> outcomes(outcomes_.begin(), outcomes_.end());
+    outcomes_.clear();
+    return outcomes;
+  }
+
+  // Leaves the writer with a last batch of more than one insert, which is when it waits for
+  // company: one insert is taken on its own while another connection holds the write lock,
+  // and five more queue up behind that commit and go in together.
+  void commit_a_shared_batch() {
+    Connection locker = open_connection(path_, false);
+    exec(locker.get(), "BEGIN IMMEDIATE");
+    start_inserts({make("first")});
+    std::this_thread::sleep_for(kPause);  // the writer takes it and waits for the lock
+    start_inserts(make_rows("behind", 5));
+    exec(locker.get(), "ROLLBACK");
+    for (const InsertOutcome& outcome : wait_for_inserts())
+      ASSERT_EQ(outcome.kind, Kind::kCreated);
+  }
+
+  std::uint64_t commits() const { return metrics_.store_batch_size.count(); }
+
+  FindOutcome find_email(const std::string& email) {
+    return run(store_->find(LookupKey::by_email(email)));
+  }
+
+  std::uint64_t total() {
+    KeysetQuery q;
+    q.fetch_limit = 1;
+    ListOutcome outcome = run(store_->list(q));
+    EXPECT_EQ(outcome.error, StoreError::kNone);
+    return outcome.total;
+  }
+
+  // 200 inserts at once, every tenth repeating an earlier e-mail: each gets its own outcome,
+  // and every created row can be read back.
+  void insert_many_at_once_and_read_back() {
+    std::vector<Subscriber> rows = make_rows("many", 180);
+    for (int i = 0; i < 20; ++i)
+      rows.push_back(make("many" + std::to_string(i * 9)));
+    start_inserts(rows);
+    std::vector<InsertOutcome> outcomes = wait_for_inserts();
+
+    ASSERT_EQ(outcomes.size(), 200u);
+    for (std::size_t i = 0; i < 180; ++i) {
+      ASSERT_EQ(outcomes[i].kind, Kind::kCreated) << i;
+      EXPECT_EQ(outcomes[i].subscriber, rows[i]);
+    }
+    for (std::size_t i = 180; i < 200; ++i) {
+      ASSERT_EQ(outcomes[i].kind, Kind::kDuplicate) << i;
+      EXPECT_EQ(outcomes[i].subscriber, rows[(i - 180) * 9]);  // the row that holds the e-mail
+    }
+    for (std::size_t i = 0; i < 180; ++i)
+      EXPECT_EQ(find_email(rows[i].email).subscriber, rows[i]);
+    EXPECT_EQ(total(), 180u);
+  }
+
+  std::filesystem::path dir_;
+  std::string path_;
+  metrics::Registry metrics_;
+  domain::IdGenerator ids_{1};
+  std::unique_ptr<SqliteStore> store_;
+  boost::asio::io_context context_;
+  std::deque<InsertOutcome> outcomes_;  // a deque: started coroutines hold references
+};
+
+// --- URL options ------------------------------------------------------------------------------
+
+using SqliteUrlTest = SqliteStoreTest;
+
+TEST_F(SqliteUrlTest, BatchWaitFromZeroTo100000IsAcceptedAndDescribed) {
+  const std::string prefix = "sqlite:" + path_ + "?synchronous=normal&checkpoint_pages=8000";
+  EXPECT_EQ(open_store({"sqlite:" + path_}, metrics_)->describe(),
+            prefix + "&batch_wait_us=1000");  // the default
+  for (const std::string value : {"0", "1000", "100000"}) {
+    EXPECT_EQ(open_store({"sqlite:" + path_ + "?batch_wait_us=" + value}, metrics_)->describe(),
+              prefix + "&batch_wait_us=" + value);
+  }
+  EXPECT_EQ(
+      open_store({"sqlite:" + path_ + "?batch_wait_us=250&synchronous=full"}, metrics_)->describe(),
+      "sqlite:" + path_ + "?synchronous=full&checkpoint_pages=8000&batch_wait_us=250");
+}
+
+TEST_F(SqliteUrlTest, BadBatchWaitIsRefusedWithAMessageNamingIt) {
+  for (const std::string value : {"100001", "abc", "", "01000", "-1", "1000us"}) {
+    try {
+      open_store({"sqlite:" + path_ + "?batch_wait_us=" + value}, metrics_);
+      ADD_FAILURE() << "expected a ConfigError for '" << value << "'";
+    } catch (const ConfigError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("batch_wait_us"));
+      EXPECT_THAT(e.what(), HasSubstr("'" + value + "'"));
+    }
+  }
+}
+
+// --- batching -------------------------------------------------------------------------------
+
+TEST_F(SqliteStoreTest, ManyConcurrentInsertsCompleteWithoutABatchWait) {
+  open(0us);
+  insert_many_at_once_and_read_back();
+}
+
+TEST_F(SqliteStoreTest, ManyConcurrentInsertsCompleteWithTheDefaultBatchWait) {
+  open();
+  insert_many_at_once_and_read_back();
+}
+
+TEST_F(SqliteStoreTest, InsertsArrivingWhileTheWriterWaitsForCompanyShareOneCommit) {
+  open(kLongWait);
+  commit_a_shared_batch();
+  const std::uint64_t commits_before = commits();
+
+  const std::vector<Subscriber> rows = make_rows("gathered", 8);
+  start_inserts({rows[0]});
+  // A writer that did not wait would commit the first insert on its own meanwhile.
+  std::this_thread::sleep_for(kPause);
+  start_inserts({rows.begin() + 1, rows.end()});
+  const std::vector<InsertOutcome> outcomes = wait_for_inserts();
+
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    ASSERT_EQ(outcomes[i].kind, Kind::kCreated) << i;
+    EXPECT_EQ(find_email(rows[i].email).subscriber, rows[i]);
+  }
+  EXPECT_EQ(commits() - commits_before, 1u) << "expected the 8 inserts in one commit";
+}
+
+TEST_F(SqliteStoreTest, LoneInsertsOnAQuietStoreAreNotHeldForCompany) {
+  open(kLongWait);
+  // The first finds an idle store; each of the others follows a batch of one. A writer that
+  // waited for company would still hold an insert when the next one arrived, and commit both.
+  const std::vector<Subscriber> rows = make_rows("alone", 3);
+  for (const Subscriber& row : rows) {
+    start_inserts({row});
+    std::this_thread::sleep_for(kPause);
+  }
+  const std::vector<InsertOutcome> outcomes = wait_for_inserts();
+
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    ASSERT_EQ(outcomes[i].kind, Kind::kCreated) << i;
+    EXPECT_EQ(outcomes[i].subscriber, rows[i]);
+    EXPECT_EQ(find_email(rows[i].email).subscriber, rows[i]);
+  }
+  EXPECT_EQ(commits(), 3u) << "expected a commit of one for each insert";
+}
+
+TEST_F(SqliteStoreTest, ShutdownWhileTheWriterWaitsForCompanyCommitsEveryAcceptedInsert) {
+  open(kLongWait);
+  commit_a_shared_batch();
+  const std::vector<Subscriber> rows = make_rows("last", 5);
+  start_inserts(rows);
+  std::this_thread::sleep_for(kPause);  // the writer is waiting for more
+  store_->shutdown();
+
+  // The writer has stopped: every outcome must be posted already, none left to come.
+  context_.restart();
+  context_.poll();
+  EXPECT_TRUE(context_.stopped()) << "an insert was left without an outcome";
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    ASSERT_EQ(outcomes_[i].kind, Kind::kCreated) << i;
+  outcomes_.clear();
+
+  open(kLongWait);  // the same file again: nothing accepted was lost
+  for (const Subscriber& row : rows)
+    EXPECT_EQ(find_email(row.email).subscriber, row);
+  EXPECT_EQ(total(), 6u + rows.size());
+}
+
+}  // namespace
+}  // namespace subscriberd::store::sqlite
