@@ -1,15 +1,13 @@
 #include "service/subscriber_service.h"
 
 #include <cstdint>
-#include <exception>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
+
+#include "run_to_completion.h"
 
 namespace subscriberd::service {
 namespace {
@@ -77,21 +75,7 @@ class FakeCache final : public cache::SubscriberCache {
   std::string describe() const override { return "fake"; }
 };
 
-// Runs one coroutine to completion on a fresh io_context.
-template <typename T>
-T run(boost::asio::awaitable<T> task) {
-  boost::asio::io_context io;
-  std::optional<T> result;
-  boost::asio::co_spawn(io, std::move(task), [&](std::exception_ptr error, T value) {
-    if (error)
-      std::rethrow_exception(error);
-    result = std::move(value);
-  });
-  io.run();
-  if (!result)
-    throw std::runtime_error("the coroutine did not complete");
-  return std::move(*result);
-}
+using test_support::run;
 
 Subscriber stored(std::uint64_t id, std::string email) {
   Subscriber s;

@@ -23,10 +23,10 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_future.hpp>
 #include <gtest/gtest.h>
 
 #include "domain/id_generator.h"
+#include "run_to_completion.h"
 #include "store/mysql/mysql_handle.h"
 #include "store/mysql/mysql_url.h"
 #include "store/store_factory.h"
@@ -162,14 +162,7 @@ std::optional<Endpoint> test_endpoint() {
   return endpoint;
 }
 
-// Runs one awaitable to completion on a private event loop.
-template <typename T>
-T run(boost::asio::awaitable<T> awaitable) {
-  boost::asio::io_context context;
-  auto future = boost::asio::co_spawn(context, std::move(awaitable), boost::asio::use_future);
-  context.run();
-  return future.get();
-}
+using test_support::run;
 
 // Runs `services` sub-command through scripts/services; true when it succeeded.
 bool services(const std::string& command) {

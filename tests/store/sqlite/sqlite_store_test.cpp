@@ -19,11 +19,11 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "domain/id_generator.h"
+#include "run_to_completion.h"
 #include "store/sqlite/sqlite_handle.h"
 #include "store/store_factory.h"
 
@@ -43,14 +43,7 @@ constexpr auto kLongWait = 100'000us;
 // Long enough for an idle writer to commit what it was given; short against kLongWait.
 constexpr auto kPause = 30ms;
 
-// Runs one awaitable to completion on a private event loop.
-template <typename T>
-T run(boost::asio::awaitable<T> awaitable) {
-  boost::asio::io_context context;
-  auto future = boost::asio::co_spawn(context, std::move(awaitable), boost::asio::use_future);
-  context.run();
-  return future.get();
-}
+using test_support::run;
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
