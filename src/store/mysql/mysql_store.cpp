@@ -564,12 +564,14 @@ void MysqlStore::run_writer(std::size_t index) {
       // While inserts arrive concurrently (the last batch had company), wait a moment for a
       // fuller batch: the database then parses, logs and syncs once for more rows. A lone
       // insert on a quiet service is written at once.
-      if (last_batch > 1 && write_queue_.size() < kGatheredBatch &&
+      const std::size_t gathered = std::min(kGatheredBatch, options_.max_batch);
+      if (last_batch > 1 && write_queue_.size() < gathered &&
           options_.endpoint.batch_wait.count() > 0) {
         write_ready_.wait_for(lock, options_.endpoint.batch_wait,
-                              [&] { return write_queue_.size() >= kGatheredBatch || stopping_; });
-        if (writes_held_ && !stopping_)
-          continue;  // held meanwhile (tests): leave the queue as it is
+                              [&] { return write_queue_.size() >= gathered || stopping_; });
+        // Another writer may have taken the queue meanwhile; held writes (tests) stay queued.
+        if (write_queue_.empty() || (writes_held_ && !stopping_))
+          continue;
       }
       if (write_queue_.size() <= options_.max_batch) {
         batch.swap(write_queue_);

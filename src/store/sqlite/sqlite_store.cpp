@@ -42,6 +42,11 @@ constexpr int kCheckpointBusyTries = 200;
 // would save little, and a closed-loop client's next requests wait on this one.
 constexpr std::size_t kGatheredBatch = 32;
 
+// What a gathering writer waits for: kGatheredBatch, or a whole batch if max_batch is smaller.
+std::size_t gathered_batch(std::size_t max_batch) {
+  return std::min(kGatheredBatch, max_batch);
+}
+
 constexpr std::string_view kColumns = "id, email, name, last_name, status, created_at";
 
 std::string select_sql(std::string_view where_and_order) {
@@ -313,8 +318,8 @@ boost::asio::awaitable<InsertOutcome> SqliteStore::insert(domain::Subscriber sub
     write_queue_.push_back({std::move(s), std::move(completion)});
     // The writer sleeps only on an empty queue, or while gathering a batch: wake it for the
     // first insert and for a full batch, not for every one in between.
-    const bool wake =
-        write_queue_.size() == 1 || (gathering_ && write_queue_.size() == kGatheredBatch);
+    const bool wake = write_queue_.size() == 1 ||
+                      (gathering_ && write_queue_.size() == gathered_batch(options_.max_batch));
     lock.unlock();
     if (wake)
       write_ready_.notify_one();
@@ -334,11 +339,11 @@ void SqliteStore::run_writer() {
         return;  // stopping, and every accepted insert is done
       // Gather only when the last batch had company: a lone insert (a quiet service) is
       // committed at once and pays no wait.
-      if (last_batch > 1 && write_queue_.size() < kGatheredBatch &&
-          options_.batch_wait.count() > 0) {
+      const std::size_t gathered = gathered_batch(options_.max_batch);
+      if (last_batch > 1 && write_queue_.size() < gathered && options_.batch_wait.count() > 0) {
         gathering_ = true;
         write_ready_.wait_for(lock, options_.batch_wait,
-                              [&] { return write_queue_.size() >= kGatheredBatch || stopping_; });
+                              [&] { return write_queue_.size() >= gathered || stopping_; });
         gathering_ = false;
       }
       if (write_queue_.size() <= options_.max_batch) {
