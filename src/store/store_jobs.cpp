@@ -1,9 +1,24 @@
 #include "store/store_jobs.h"
 
+#include <algorithm>
 #include <string>
 #include <type_traits>
 
 namespace subscriberd::store {
+
+std::size_t gathered_batch(std::size_t max_batch) {
+  return std::min(kGatheredBatch, max_batch);
+}
+
+void wait_for_fuller_batch(std::unique_lock<std::mutex>& lock, std::condition_variable& ready,
+                           const std::vector<PendingInsert>& queue, const bool& stopping,
+                           std::size_t last_batch, std::size_t max_batch,
+                           std::chrono::microseconds wait) {
+  const std::size_t target = gathered_batch(max_batch);
+  if (last_batch <= 1 || queue.size() >= target || wait.count() <= 0)
+    return;
+  ready.wait_for(lock, wait, [&] { return queue.size() >= target || stopping; });
+}
 
 boost::asio::awaitable<FindOutcome> QueuedReadStore::find(domain::LookupKey key) {
   return util::complete_elsewhere<FindOutcome>(

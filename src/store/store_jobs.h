@@ -1,7 +1,12 @@
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <mutex>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "store/subscriber_store.h"
 #include "util/async_bridge.h"
@@ -14,6 +19,26 @@ struct PendingInsert {
   domain::Subscriber subscriber;
   util::Completion<InsertOutcome> completion;
 };
+
+// Group commit's wait for company, shared by the writers of both stores (their batch_wait_us
+// URL option). Every commit costs some work whatever its size, so while inserts arrive
+// concurrently a writer waits a moment for a fuller batch. A batch of kGatheredBatch is worth
+// committing at once: waiting for more would save little, and a closed-loop client's next
+// requests wait on this one.
+inline constexpr std::size_t kGatheredBatch = 32;
+
+// What a waiting writer waits for: kGatheredBatch inserts, or a whole batch if max_batch is
+// smaller. Whoever queues the insert that reaches it wakes the writer.
+std::size_t gathered_batch(std::size_t max_batch);
+
+// Called by a writer holding `lock` on its queue's mutex, with inserts queued. Waits only when
+// the writer's last batch had company (a lone insert on a quiet service is written at once)
+// and fewer than gathered_batch(max_batch) are queued; returns once they are, once `stopping`
+// is set, or after `wait`.
+void wait_for_fuller_batch(std::unique_lock<std::mutex>& lock, std::condition_variable& ready,
+                           const std::vector<PendingInsert>& queue, const bool& stopping,
+                           std::size_t last_batch, std::size_t max_batch,
+                           std::chrono::microseconds wait);
 
 struct FindJob {
   domain::LookupKey key;

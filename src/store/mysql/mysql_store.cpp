@@ -23,10 +23,6 @@ using Clock = std::chrono::steady_clock;
 // Back-pressure bounds, as in the SQLite store: past these, requests are refused (503) instead
 // of queued.
 constexpr std::size_t kMaxQueuedPerBatch = 64;
-
-// A batch this large is worth writing at once: waiting for more (Endpoint::batch_wait) would
-// save little, and a closed-loop client's next requests wait on this one.
-constexpr std::size_t kGatheredBatch = 32;
 constexpr std::size_t kMaxQueuedReads = 65'536;
 
 constexpr std::string_view kColumns = "id, email, name, last_name, status, created_at";
@@ -561,18 +557,13 @@ void MysqlStore::run_writer(std::size_t index) {
                         [&] { return stopping_ || (!write_queue_.empty() && !writes_held_); });
       if (write_queue_.empty())
         return;  // stopping, and every accepted insert is done
-      // While inserts arrive concurrently (the last batch had company), wait a moment for a
-      // fuller batch: the database then parses, logs and syncs once for more rows. A lone
-      // insert on a quiet service is written at once.
-      const std::size_t gathered = std::min(kGatheredBatch, options_.max_batch);
-      if (last_batch > 1 && write_queue_.size() < gathered &&
-          options_.endpoint.batch_wait.count() > 0) {
-        write_ready_.wait_for(lock, options_.endpoint.batch_wait,
-                              [&] { return write_queue_.size() >= gathered || stopping_; });
-        // Another writer may have taken the queue meanwhile; held writes (tests) stay queued.
-        if (write_queue_.empty() || (writes_held_ && !stopping_))
-          continue;
-      }
+      // While inserts arrive concurrently, a fuller batch: the database then parses, logs and
+      // syncs once for more rows.
+      wait_for_fuller_batch(lock, write_ready_, write_queue_, stopping_, last_batch,
+                            options_.max_batch, options_.endpoint.batch_wait);
+      // Another writer may have taken the queue meanwhile; held writes (tests) stay queued.
+      if (write_queue_.empty() || (writes_held_ && !stopping_))
+        continue;
       if (write_queue_.size() <= options_.max_batch) {
         batch.swap(write_queue_);
       } else {

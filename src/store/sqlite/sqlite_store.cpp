@@ -38,15 +38,6 @@ constexpr auto kBusyPoll = std::chrono::microseconds(100);
 constexpr int kWriterBusyTries = 50'000;
 constexpr int kCheckpointBusyTries = 200;
 
-// A batch this large is worth committing at once: waiting for more (Options::batch_wait)
-// would save little, and a closed-loop client's next requests wait on this one.
-constexpr std::size_t kGatheredBatch = 32;
-
-// What a gathering writer waits for: kGatheredBatch, or a whole batch if max_batch is smaller.
-std::size_t gathered_batch(std::size_t max_batch) {
-  return std::min(kGatheredBatch, max_batch);
-}
-
 constexpr std::string_view kColumns = "id, email, name, last_name, status, created_at";
 
 std::string select_sql(std::string_view where_and_order) {
@@ -316,10 +307,11 @@ boost::asio::awaitable<InsertOutcome> SqliteStore::insert(domain::Subscriber sub
       return;
     }
     write_queue_.push_back({std::move(s), std::move(completion)});
-    // The writer sleeps only on an empty queue, or while gathering a batch: wake it for the
-    // first insert and for a full batch, not for every one in between.
-    const bool wake = write_queue_.size() == 1 ||
-                      (gathering_ && write_queue_.size() == gathered_batch(options_.max_batch));
+    // The writer sleeps only on an empty queue, or while it waits for a fuller batch: wake it
+    // for the first insert and for a full batch, not for every one in between. (When it is not
+    // waiting, the second wake-up finds no sleeper and costs no system call.)
+    const bool wake =
+        write_queue_.size() == 1 || write_queue_.size() == gathered_batch(options_.max_batch);
     lock.unlock();
     if (wake)
       write_ready_.notify_one();
@@ -337,15 +329,8 @@ void SqliteStore::run_writer() {
       write_ready_.wait(lock, [&] { return !write_queue_.empty() || stopping_; });
       if (write_queue_.empty())
         return;  // stopping, and every accepted insert is done
-      // Gather only when the last batch had company: a lone insert (a quiet service) is
-      // committed at once and pays no wait.
-      const std::size_t gathered = gathered_batch(options_.max_batch);
-      if (last_batch > 1 && write_queue_.size() < gathered && options_.batch_wait.count() > 0) {
-        gathering_ = true;
-        write_ready_.wait_for(lock, options_.batch_wait,
-                              [&] { return write_queue_.size() >= gathered || stopping_; });
-        gathering_ = false;
-      }
+      wait_for_fuller_batch(lock, write_ready_, write_queue_, stopping_, last_batch,
+                            options_.max_batch, options_.batch_wait);
       if (write_queue_.size() <= options_.max_batch) {
         batch.swap(write_queue_);
       } else {

@@ -79,8 +79,7 @@ class SqliteStore final : public QueuedReadStore {
   std::mutex write_mutex_;
   std::condition_variable write_ready_;
   std::vector<PendingInsert> write_queue_;
-  bool gathering_ = false;  // the writer waits for a fuller batch: wake it when there is one
-  bool stopping_ = false;   // guarded by both queue mutexes' owners: set under each
+  bool stopping_ = false;  // guarded by both queue mutexes' owners: set under each
 
   std::mutex checkpoint_mutex_;
   std::condition_variable checkpoint_wanted_;
