@@ -201,6 +201,8 @@ struct Shared {
 
 struct Stats {
   std::vector<std::uint32_t> latency_us;  // every complete response
+  // The same latencies by request kind: which kind makes the tail.
+  std::array<std::vector<std::uint32_t>, bench::kOpCount> latency_us_by_op;
   std::map<unsigned, std::uint64_t> statuses;
   std::uint64_t connect_errors = 0;
   std::uint64_t io_errors = 0;
@@ -265,7 +267,7 @@ class Connection {
         }
         continue;
       }
-      co_await exchange(intended);
+      co_await exchange(op, intended);
     }
     close_socket();
     --thread_.running;
@@ -309,7 +311,7 @@ class Connection {
     close_socket();
   }
 
-  asio::awaitable<void> exchange(Clock::time_point intended) {
+  asio::awaitable<void> exchange(bench::Op op, Clock::time_point intended) {
     in_flight_ = true;
     timed_out_ = false;
     sent_at_ = Clock::now();
@@ -350,8 +352,10 @@ class Connection {
     in_flight_ = false;
     const Clock::time_point done = Clock::now();
     const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(done - intended);
-    stats_.latency_us.push_back(static_cast<std::uint32_t>(
-        std::clamp<std::int64_t>(micros.count(), 0, std::numeric_limits<std::uint32_t>::max())));
+    const auto latency = static_cast<std::uint32_t>(
+        std::clamp<std::int64_t>(micros.count(), 0, std::numeric_limits<std::uint32_t>::max()));
+    stats_.latency_us.push_back(latency);
+    stats_.latency_us_by_op[static_cast<std::size_t>(op)].push_back(latency);
     ++stats_.statuses[head.status];
     stats_.last_completion = std::max(stats_.last_completion, done);
     if (head.close || used != head.head_length + head.body_length)
@@ -505,6 +509,10 @@ int main(int argc, char** argv) {
     contexts.push_back(std::make_unique<asio::io_context>(1));
     if (shared.open_loop) {
       stats[t].latency_us.reserve(shared.total_slots / options.threads + 1024);
+      for (std::size_t op = 0; op < bench::kOpCount; ++op) {
+        if (mix->contains(static_cast<bench::Op>(op)))
+          stats[t].latency_us_by_op[op].reserve(shared.total_slots / options.threads + 1024);
+      }
     }
   }
   std::vector<ThreadState> thread_states(options.threads);
@@ -530,6 +538,10 @@ int main(int argc, char** argv) {
   Stats total;
   for (auto& s : stats) {
     total.latency_us.insert(total.latency_us.end(), s.latency_us.begin(), s.latency_us.end());
+    for (std::size_t op = 0; op < bench::kOpCount; ++op) {
+      auto& into = total.latency_us_by_op[op];
+      into.insert(into.end(), s.latency_us_by_op[op].begin(), s.latency_us_by_op[op].end());
+    }
     for (const auto& [status, n] : s.statuses)
       total.statuses[status] += n;
     total.connect_errors += s.connect_errors;
@@ -586,6 +598,19 @@ int main(int argc, char** argv) {
               percentile_ms(total.latency_us, 0.50), percentile_ms(total.latency_us, 0.90),
               percentile_ms(total.latency_us, 0.99), percentile_ms(total.latency_us, 0.999),
               percentile_ms(total.latency_us, 1.0), mean_ms);
+  if (shared.mix.kinds() > 1) {
+    for (std::size_t op = 0; op < bench::kOpCount; ++op) {
+      auto& latencies = total.latency_us_by_op[op];
+      if (latencies.empty())
+        continue;
+      std::sort(latencies.begin(), latencies.end());
+      const std::string name(bench::op_name(static_cast<bench::Op>(op)));
+      std::printf("    %-14s %9zu responses, ms: p50 %.3f  p99 %.3f  p99.9 %.3f  max %.3f\n",
+                  name.c_str(), latencies.size(), percentile_ms(latencies, 0.50),
+                  percentile_ms(latencies, 0.99), percentile_ms(latencies, 0.999),
+                  percentile_ms(latencies, 1.0));
+    }
+  }
   std::printf(
       "  statuses %s; errors %llu (connect %llu, io %llu, timeout %llu, protocol %llu, "
       "unsent %llu, unexpected status %llu)\n",

@@ -22,6 +22,7 @@ enum class Op : std::uint8_t {
   kStatic,        // GET / (the nginx reference)
   kGetAll,        // GET every preloaded subscriber once, in order (cache warm-up)
 };
+inline constexpr std::size_t kOpCount = static_cast<std::size_t>(Op::kGetAll) + 1;
 
 std::optional<Op> op_from_name(std::string_view name);
 std::string_view op_name(Op op);
@@ -32,6 +33,7 @@ class Mix {
   static std::optional<Mix> parse(std::string_view text);
   Op pick(std::mt19937_64& rng) const;
   bool contains(Op op) const;
+  std::size_t kinds() const { return cumulative_.size(); }
 
  private:
   std::vector<std::pair<Op, double>> cumulative_;  // upper bounds in [0, 1]

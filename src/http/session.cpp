@@ -5,11 +5,8 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 
 #include "util/log.h"
 #include "util/text.h"
@@ -20,14 +17,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
-
-// Errors that simply mean the peer went away or a deadline passed: not worth a log line.
-bool is_disconnect(const beast::error_code& ec) {
-  return ec == beast_http::error::end_of_stream || ec == asio::error::eof ||
-         ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
-         ec == beast::error::timeout || ec == asio::error::broken_pipe ||
-         ec == beast_http::error::partial_message;
-}
+constexpr std::size_t kReadSize = 4096;  // bytes asked for by each read
 
 }  // namespace
 
@@ -56,13 +46,16 @@ void Session::close_now() {
 asio::awaitable<void> Session::run() {
   const ServerOptions& options = server_.options();
   stream_.socket().set_option(asio::ip::tcp::no_delay(true));
+  // Synchronous reads and writes on this socket return would_block instead of waiting; see
+  // send().
+  stream_.socket().non_blocking(true);
 
   while (!server_.stopping()) {
     // Idle: wait for the first byte of the next request, unless it is already buffered.
     if (buffer_.size() == 0) {
       idle_ = true;
       stream_.expires_after(options.idle_timeout);
-      auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(4096), kNoThrow);
+      auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kReadSize), kNoThrow);
       idle_ = false;
       if (ec)
         break;
@@ -70,49 +63,21 @@ asio::awaitable<void> Session::run() {
     }
     idle_ = false;
 
-    // Busy: the whole request must arrive within io_timeout.
-    beast_http::request_parser<beast_http::string_body> parser;
+    RequestParser parser;
+    parser.eager(true);  // the body in the same pass as the header
     parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
     parser.body_limit(options.body_limit);
-    stream_.expires_after(options.io_timeout);
-    auto [header_ec, header_bytes] =
-        co_await beast_http::async_read_header(stream_, buffer_, parser, kNoThrow);
-    if (header_ec == beast_http::error::header_limit) {
-      co_await reject_and_close(ProtocolError::kHeadersTooLarge, 11);
+    const ReadResult read = co_await read_request(parser);
+    if (read == ReadResult::kPeerGone)
       break;
-    }
-    if (header_ec == beast_http::error::body_limit) {
-      co_await reject_and_close(ProtocolError::kBodyTooLarge, parser.get().version());
+    if (read != ReadResult::kComplete) {
+      const unsigned version = parser.is_header_done() ? parser.get().version() : 11;
+      co_await reject_and_close(read == ReadResult::kHeadersTooLarge
+                                    ? ProtocolError::kHeadersTooLarge
+                                : read == ReadResult::kBodyTooLarge ? ProtocolError::kBodyTooLarge
+                                                                    : ProtocolError::kMalformed,
+                                version);
       break;
-    }
-    if (header_ec) {
-      if (!is_disconnect(header_ec))
-        co_await reject_and_close(ProtocolError::kMalformed, 11);
-      break;
-    }
-
-    if (!parser.is_done()) {
-      // A client that asked before sending its body gets the go-ahead.
-      auto expect = parser.get()[beast_http::field::expect];
-      if (text::iequals_ascii(expect, "100-continue")) {
-        beast_http::response<beast_http::empty_body> go_ahead{beast_http::status::continue_,
-                                                              parser.get().version()};
-        auto [ec, n] = co_await beast_http::async_write(stream_, go_ahead, kNoThrow);
-        if (ec)
-          break;
-      }
-      auto [body_ec, body_bytes] =
-          co_await beast_http::async_read(stream_, buffer_, parser, kNoThrow);
-      if (body_ec == beast_http::error::body_limit) {
-        co_await reject_and_close(ProtocolError::kBodyTooLarge, parser.get().version());
-        break;
-      }
-      if (body_ec) {
-        if (!is_disconnect(body_ec)) {
-          co_await reject_and_close(ProtocolError::kMalformed, parser.get().version());
-        }
-        break;
-      }
     }
 
     Request request = parser.release();
@@ -126,6 +91,45 @@ asio::awaitable<void> Session::run() {
       break;
   }
   close_now();
+}
+
+asio::awaitable<Session::ReadResult> Session::read_request(RequestParser& parser) {
+  // The parser is fed straight from the buffer: a request that arrived whole (the usual case)
+  // is parsed without a queued operation or a timer. Only a request still arriving waits, and
+  // then the whole of it must arrive within io_timeout.
+  bool deadline_set = false;
+  bool go_ahead_considered = false;
+  for (;;) {
+    beast::error_code ec;
+    buffer_.consume(parser.put(buffer_.data(), ec));
+    if (parser.is_done())
+      co_return ReadResult::kComplete;
+    if (ec == beast_http::error::header_limit)
+      co_return ReadResult::kHeadersTooLarge;
+    if (ec == beast_http::error::body_limit)
+      co_return ReadResult::kBodyTooLarge;
+    if (ec && ec != beast_http::error::need_more)
+      co_return ReadResult::kMalformed;
+
+    if (parser.is_header_done() && !go_ahead_considered) {
+      go_ahead_considered = true;
+      // A client that asked before sending its body gets the go-ahead.
+      if (text::iequals_ascii(parser.get()[beast_http::field::expect], "100-continue")) {
+        constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        if (!co_await send({asio::buffer(kContinue), asio::const_buffer()}))
+          co_return ReadResult::kPeerGone;
+      }
+    }
+
+    if (!deadline_set) {
+      stream_.expires_after(server_.options().io_timeout);
+      deadline_set = true;
+    }
+    auto [read_ec, n] = co_await stream_.async_read_some(buffer_.prepare(kReadSize), kNoThrow);
+    if (read_ec)
+      co_return ReadResult::kPeerGone;  // closed mid-request, reset, or too slow
+    buffer_.commit(n);
+  }
 }
 
 asio::awaitable<bool> Session::write(Response& response, bool head_only) {
@@ -145,13 +149,28 @@ asio::awaitable<bool> Session::write(Response& response, bool head_only) {
     head_ += "\r\n";
   }
   head_ += "\r\n";
-
-  stream_.expires_after(server_.options().io_timeout);
   // HEAD: the same headers as GET, Content-Length included, and no body.
-  const std::array<asio::const_buffer, 2> buffers = {
-      asio::buffer(head_), head_only ? asio::const_buffer() : asio::buffer(response.body())};
-  auto [ec, n] = co_await asio::async_write(stream_, buffers, kNoThrow);
-  co_return !ec;
+  co_return co_await send(
+      {asio::buffer(head_), head_only ? asio::const_buffer() : asio::buffer(response.body())});
+}
+
+asio::awaitable<bool> Session::send(std::array<asio::const_buffer, 2> buffers) {
+  // Try at once: a response nearly always fits the socket's send buffer, and then costs one
+  // system call, with no operation queued on the loop and no timer. Only what the kernel did
+  // not take waits, within io_timeout.
+  beast::error_code ec;
+  const std::size_t total = asio::buffer_size(buffers);
+  const std::size_t sent = stream_.socket().write_some(buffers, ec);
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again)
+    co_return false;
+  if (!ec && sent == total)
+    co_return true;
+
+  beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(buffers);
+  rest.consume(ec ? 0 : sent);
+  stream_.expires_after(server_.options().io_timeout);
+  auto [write_ec, n] = co_await asio::async_write(stream_, rest, kNoThrow);
+  co_return !write_ec;
 }
 
 asio::awaitable<void> Session::reject_and_close(ProtocolError error, unsigned version) {

@@ -1,10 +1,13 @@
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
 
 #include "http/server.h"
 
@@ -27,8 +30,20 @@ class Session {
   void close_now();
 
  private:
+  using RequestParser = beast_http::request_parser<beast_http::string_body>;
+  enum class ReadResult : std::uint8_t {
+    kComplete,         // the parser holds a whole request
+    kPeerGone,         // closed, reset or timed out: nothing to answer
+    kMalformed,        // 400
+    kHeadersTooLarge,  // 431
+    kBodyTooLarge,     // 413
+  };
+
   boost::asio::awaitable<void> run();
+  boost::asio::awaitable<ReadResult> read_request(RequestParser& parser);
   boost::asio::awaitable<bool> write(Response& response, bool head_only);
+  // Writes all of `buffers`; false when the connection failed or timed out.
+  boost::asio::awaitable<bool> send(std::array<boost::asio::const_buffer, 2> buffers);
   boost::asio::awaitable<void> reject_and_close(ProtocolError error, unsigned version);
 
   Server& server_;

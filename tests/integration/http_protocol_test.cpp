@@ -90,6 +90,27 @@ TEST_F(HttpProtocolTest, ExpectContinueGetsTheGoAhead) {
   EXPECT_EQ(r[0].status, 201);
 }
 
+TEST_F(HttpProtocolTest, RequestsArrivingInPiecesAreAnswered) {
+  RawConnection raw(server_->port());
+  const std::string body = R"({"email":")" + unique_email("pieces") + R"("})";
+  const std::string request =
+      "POST /api/subscribers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  // Cut inside the request line, inside a header, between header and body, inside the body.
+  const std::size_t cuts[] = {7, 40, request.size() - body.size(), request.size() - 5};
+  std::size_t from = 0;
+  for (std::size_t cut : cuts) {
+    raw.send(std::string_view(request).substr(from, cut - from));
+    from = cut;
+    std::this_thread::sleep_for(50ms);
+  }
+  raw.send(std::string_view(request).substr(from));
+  auto r = raw.read_responses(1);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].status, 201);
+}
+
 TEST_F(HttpProtocolTest, HeadAnswersHeadersOnly) {
   RawConnection raw(server_->port());
   raw.send("HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n");

@@ -71,5 +71,23 @@ TEST_F(WebTest, HashedAssetsAreImmutableAndPrecompressed) {
   EXPECT_EQ(refused.header("content-encoding"), "");
 }
 
+TEST_F(WebTest, FilesLargerThanTheSocketBufferArriveWhole) {
+  // More than the kernel takes in one write: the rest must follow as the client reads.
+  std::string big(24u << 20, 'x');
+  for (std::size_t i = 0; i < big.size(); i += 4096)
+    big[i] = static_cast<char>('a' + (i / 4096) % 26);
+  const std::string web = server_.data_dir() + "/web";
+  std::ofstream(web + "/assets/big-77aa.js", std::ios::binary) << big;
+  server_.stop();
+  server_.start();
+
+  HttpClient c(server_.port());
+  auto r = c.get("/assets/big-77aa.js");
+  ASSERT_EQ(r.status, 200);
+  ASSERT_EQ(r.body.size(), big.size());
+  EXPECT_TRUE(r.body == big);
+  EXPECT_EQ(c.get("/healthz").status, 200);  // and the connection is still usable
+}
+
 }  // namespace
 }  // namespace subscriberd::testing
