@@ -2,7 +2,9 @@
 
 #include <charconv>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 namespace subscriberd::json {
 namespace {
@@ -40,6 +42,30 @@ bool is_plain_ascii(unsigned char c) {
   return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
 }
 
+// is_plain_ascii for eight bytes at once (the SWAR tests of "Bit Twiddling Hacks"): a
+// response is mostly plain text, and this scans it a word, not a byte, at a time.
+bool all_plain_ascii(const char* p) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101u;
+  constexpr std::uint64_t kHigh = 0x8080808080808080u;
+  std::uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  const auto has_below = [&](std::uint64_t x, std::uint64_t n) {
+    return (x - kOnes * n) & ~x & kHigh;
+  };
+  const auto has_byte = [&](std::uint64_t b) { return has_below(v ^ (kOnes * b), 1); };
+  return ((v & kHigh) | has_below(v, 0x20) | has_byte('"') | has_byte('\\') | has_byte(0x7F)) == 0;
+}
+
+// Length of the run of plain ASCII at the start of `s`.
+std::size_t plain_ascii_prefix(std::string_view s) {
+  std::size_t i = 0;
+  while (i + 8 <= s.size() && all_plain_ascii(s.data() + i))
+    i += 8;
+  while (i < s.size() && is_plain_ascii(static_cast<unsigned char>(s[i])))
+    ++i;
+  return i;
+}
+
 // Two decimal digits, zero-padded.
 char* put2(char* p, unsigned value) {
   p[0] = static_cast<char>('0' + value / 10);
@@ -54,10 +80,7 @@ void append_quoted(std::string& out, std::string_view value) {
   std::size_t i = 0;
   while (i < value.size()) {
     // Most text needs no escaping: copy each run of plain ASCII in one append.
-    std::size_t plain = i;
-    while (plain < value.size() && is_plain_ascii(static_cast<unsigned char>(value[plain]))) {
-      ++plain;
-    }
+    const std::size_t plain = i + plain_ascii_prefix(value.substr(i));
     if (plain > i) {
       out.append(value.data() + i, plain - i);
       i = plain;

@@ -53,22 +53,28 @@ bool iequals_ascii(std::string_view a, std::string_view b) {
 std::optional<std::string> percent_decode(std::string_view s, bool plus_as_space) {
   std::string out;
   out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '%') {
-      if (i + 2 >= s.size())
-        return std::nullopt;
-      int hi = hex_value(s[i + 1]);
-      int lo = hex_value(s[i + 2]);
-      if (hi < 0 || lo < 0)
-        return std::nullopt;
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else if (c == '+' && plus_as_space) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    // Copy each run without escapes in one append (a path's e-mail has one "%40" at most).
+    const std::size_t special = plus_as_space ? s.find_first_of("%+", i) : s.find('%', i);
+    const std::size_t run_end = special == std::string_view::npos ? s.size() : special;
+    out.append(s.data() + i, run_end - i);
+    i = run_end;
+    if (i == s.size())
+      break;
+    if (s[i] == '+') {
       out.push_back(' ');
-    } else {
-      out.push_back(c);
+      ++i;
+      continue;
     }
+    if (i + 2 >= s.size())
+      return std::nullopt;
+    const int hi = hex_value(s[i + 1]);
+    const int lo = hex_value(s[i + 2]);
+    if (hi < 0 || lo < 0)
+      return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i += 3;
   }
   return out;
 }

@@ -26,6 +26,22 @@ TEST(AppendQuoted, PlainText) {
   EXPECT_EQ(quote_json("a/b <c> & 'd'"), R"("a/b <c> & 'd'")");
 }
 
+TEST(AppendQuoted, EveryByteIsTreatedAloneWhereverItSitsInALongRun) {
+  // Plain text is scanned eight bytes at a time: a byte that needs escaping must be caught in
+  // every lane of the word, and at the unaligned tail.
+  for (unsigned byte = 0; byte < 256; ++byte) {
+    const std::string alone = quote_json(std::string(1, static_cast<char>(byte)));
+    const std::string escaped = alone.substr(1, alone.size() - 2);
+    for (std::size_t at = 0; at < 24; ++at) {
+      const std::string text =
+          std::string(at, 'a') + static_cast<char>(byte) + std::string(23 - at, 'b');
+      EXPECT_EQ(quote_json(text),
+                '"' + std::string(at, 'a') + escaped + std::string(23 - at, 'b') + '"')
+          << "byte " << byte << " at " << at;
+    }
+  }
+}
+
 TEST(AppendQuoted, AppendsToWhatIsThere) {
   std::string out = "x=";
   append_quoted(out, "y");
