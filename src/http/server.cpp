@@ -1,10 +1,13 @@
 #include "http/server.h"
 
+#include <algorithm>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "http/session.h"
@@ -38,6 +41,7 @@ tcp::endpoint Server::start() {
 
   asio::co_spawn(loops_.front()->context, accept_loop(), asio::detached);
   for (auto& loop : loops_) {
+    asio::co_spawn(loop->context, sweep_deadlines(*loop), asio::detached);
     loop->guard.emplace(loop->context.get_executor());
     loop->thread = std::thread([&context = loop->context] {
       util::set_this_thread_loop(&context);
@@ -62,6 +66,26 @@ asio::awaitable<void> Server::accept_loop() {
       continue;
     }
     asio::co_spawn(loop.context, Session::serve(*this, loop, std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> Server::sweep_deadlines(Loop& loop) {
+  // A deadline is enforced within one interval after it passes: an eighth of the shorter
+  // timeout, at least 10 ms and at most a second.
+  const auto shorter = std::min(options_.idle_timeout, options_.io_timeout);
+  const auto interval = std::clamp<std::chrono::milliseconds>(
+      shorter / 8, std::chrono::milliseconds(10), std::chrono::seconds(1));
+  asio::steady_timer timer(loop.context);
+  for (;;) {
+    timer.expires_after(interval);
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec)
+      co_return;
+    const auto now = std::chrono::steady_clock::now();
+    // Closing only cancels the session's pending operation; it leaves the set later, when
+    // its coroutine resumes, so iterating the set here is safe.
+    for (Session* session : loop.sessions)
+      session->close_if_overdue(now);
   }
 }
 

@@ -68,6 +68,8 @@ class Server {
 
  private:
   boost::asio::awaitable<void> accept_loop();
+  // Closes the loop's connections whose wait for the peer has overrun its deadline.
+  boost::asio::awaitable<void> sweep_deadlines(Loop& loop);
 
   ServerOptions options_;
   RequestHandler& handler_;

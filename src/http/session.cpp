@@ -22,7 +22,7 @@ constexpr std::size_t kReadSize = 4096;  // bytes asked for by each read
 }  // namespace
 
 Session::Session(Server& server, Server::Loop& loop, asio::ip::tcp::socket socket)
-    : server_(server), loop_(loop), stream_(std::move(socket)) {}
+    : server_(server), loop_(loop), socket_(std::move(socket)) {}
 
 asio::awaitable<void> Session::serve(Server& server, Server::Loop& loop,
                                      asio::ip::tcp::socket socket) {
@@ -37,25 +37,31 @@ void Session::interrupt_if_idle() {
     close_now();
 }
 
+void Session::close_if_overdue(Clock::time_point now) {
+  if (now >= deadline_)
+    close_now();
+}
+
 void Session::close_now() {
   beast::error_code ignored;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  stream_.socket().close(ignored);
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
 }
 
 asio::awaitable<void> Session::run() {
   const ServerOptions& options = server_.options();
-  stream_.socket().set_option(asio::ip::tcp::no_delay(true));
+  socket_.set_option(asio::ip::tcp::no_delay(true));
   // Synchronous reads and writes on this socket return would_block instead of waiting; see
   // send().
-  stream_.socket().non_blocking(true);
+  socket_.non_blocking(true);
 
   while (!server_.stopping()) {
     // Idle: wait for the first byte of the next request, unless it is already buffered.
     if (buffer_.size() == 0) {
       idle_ = true;
-      stream_.expires_after(options.idle_timeout);
-      auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kReadSize), kNoThrow);
+      deadline_ = Clock::now() + options.idle_timeout;
+      auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(kReadSize), kNoThrow);
+      deadline_ = kNoDeadline;
       idle_ = false;
       if (ec)
         break;
@@ -97,13 +103,14 @@ asio::awaitable<Session::ReadResult> Session::read_request(RequestParser& parser
   // The parser is fed straight from the buffer: a request that arrived whole (the usual case)
   // is parsed without a queued operation or a timer. Only a request still arriving waits, and
   // then the whole of it must arrive within io_timeout.
-  bool deadline_set = false;
   bool go_ahead_considered = false;
   for (;;) {
     beast::error_code ec;
     buffer_.consume(parser.put(buffer_.data(), ec));
-    if (parser.is_done())
+    if (parser.is_done()) {
+      deadline_ = kNoDeadline;
       co_return ReadResult::kComplete;
+    }
     if (ec == beast_http::error::header_limit)
       co_return ReadResult::kHeadersTooLarge;
     if (ec == beast_http::error::body_limit)
@@ -121,11 +128,9 @@ asio::awaitable<Session::ReadResult> Session::read_request(RequestParser& parser
       }
     }
 
-    if (!deadline_set) {
-      stream_.expires_after(server_.options().io_timeout);
-      deadline_set = true;
-    }
-    auto [read_ec, n] = co_await stream_.async_read_some(buffer_.prepare(kReadSize), kNoThrow);
+    if (deadline_ == kNoDeadline)
+      deadline_ = Clock::now() + server_.options().io_timeout;
+    auto [read_ec, n] = co_await socket_.async_read_some(buffer_.prepare(kReadSize), kNoThrow);
     if (read_ec)
       co_return ReadResult::kPeerGone;  // closed mid-request, reset, or too slow
     buffer_.commit(n);
@@ -160,7 +165,7 @@ asio::awaitable<bool> Session::send(std::array<asio::const_buffer, 2> buffers) {
   // not take waits, within io_timeout.
   beast::error_code ec;
   const std::size_t total = asio::buffer_size(buffers);
-  const std::size_t sent = stream_.socket().write_some(buffers, ec);
+  const std::size_t sent = socket_.write_some(buffers, ec);
   if (ec && ec != asio::error::would_block && ec != asio::error::try_again)
     co_return false;
   if (!ec && sent == total)
@@ -168,8 +173,10 @@ asio::awaitable<bool> Session::send(std::array<asio::const_buffer, 2> buffers) {
 
   beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(buffers);
   rest.consume(ec ? 0 : sent);
-  stream_.expires_after(server_.options().io_timeout);
-  auto [write_ec, n] = co_await asio::async_write(stream_, rest, kNoThrow);
+  const Clock::time_point outer_deadline = deadline_;  // a request's, around a go-ahead
+  deadline_ = Clock::now() + server_.options().io_timeout;
+  auto [write_ec, n] = co_await asio::async_write(socket_, rest, kNoThrow);
+  deadline_ = outer_deadline;
   co_return !write_ec;
 }
 
@@ -182,11 +189,11 @@ asio::awaitable<void> Session::reject_and_close(ProtocolError error, unsigned ve
   // what it still sends (an oversized body, say) for a short while. Closing with unread
   // data would reset the connection and could destroy the response in flight.
   beast::error_code ignored;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-  stream_.expires_after(std::chrono::seconds(2));
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  deadline_ = Clock::now() + std::chrono::seconds(2);
   std::array<char, 4096> sink;
   for (std::size_t drained = 0; drained < 1024 * 1024;) {
-    auto [ec, n] = co_await stream_.async_read_some(asio::buffer(sink), kNoThrow);
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(sink), kNoThrow);
     if (ec)
       break;
     drained += n;

@@ -1,12 +1,13 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 
 #include "http/server.h"
@@ -15,7 +16,9 @@ namespace subscriberd::http {
 
 // One client connection: read a request, let the handler answer it, write the response,
 // repeat while the connection is kept alive. Requests are handled one at a time, so
-// pipelined requests are answered in order. Every read and write has a deadline.
+// pipelined requests are answered in order. Every wait for the peer has a deadline, which
+// the loop's sweep enforces (Server): a timer per read and write would cost a timer-queue
+// insertion, a cancellation and a queued completion on every request.
 class Session {
  public:
   Session(Server& server, Server::Loop& loop, boost::asio::ip::tcp::socket socket);
@@ -28,6 +31,9 @@ class Session {
   // once, a busy one after its current response.
   void interrupt_if_idle();
   void close_now();
+  // Called by the loop's periodic sweep: closes the connection if a wait has overrun.
+  using Clock = std::chrono::steady_clock;
+  void close_if_overdue(Clock::time_point now);
 
  private:
   using RequestParser = beast_http::request_parser<beast_http::string_body>;
@@ -48,7 +54,10 @@ class Session {
 
   Server& server_;
   Server::Loop& loop_;
-  boost::beast::tcp_stream stream_;
+  static constexpr Clock::time_point kNoDeadline = Clock::time_point::max();
+
+  boost::asio::ip::tcp::socket socket_;
+  Clock::time_point deadline_ = kNoDeadline;  // of the wait in progress, if any
   boost::beast::flat_buffer buffer_;
   std::string head_;  // the response head being written; its capacity is reused
   bool idle_ = true;

@@ -49,7 +49,8 @@ std::string read_file(const fs::path& path) {
 // Under /assets/, or ending in an extension the build produces. Page routes such as
 // /subscribers/ada@example.com end in a dot too, so only known extensions count.
 bool looks_like_a_file(std::string_view path) {
-  if (path.starts_with("/assets/")) return true;
+  if (path.starts_with("/assets/"))
+    return true;
   const std::size_t slash = path.rfind('/');
   const std::size_t dot = path.rfind('.');
   if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash)) {
@@ -58,7 +59,8 @@ bool looks_like_a_file(std::string_view path) {
   const std::string_view ext = path.substr(dot);
   for (std::string_view known : {".js", ".mjs", ".css", ".map", ".html", ".json", ".svg", ".png",
                                  ".ico", ".webp", ".woff2", ".txt", ".yaml", ".gz"}) {
-    if (ext == known) return true;
+    if (ext == known)
+      return true;
   }
   return false;
 }
@@ -120,7 +122,8 @@ std::optional<Response> StaticFiles::serve(std::string_view path, std::string_vi
     return respond(it->second, accept_encoding, http_version);
   }
   // A missing file is a 404, not the page: a browser must not run HTML as a script.
-  if (looks_like_a_file(path)) return std::nullopt;
+  if (looks_like_a_file(path))
+    return std::nullopt;
   if (auto it = files_.find("/index.html"); it != files_.end()) {
     return respond(it->second, accept_encoding, http_version);
   }

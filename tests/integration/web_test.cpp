@@ -2,6 +2,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -87,6 +88,24 @@ TEST_F(WebTest, FilesLargerThanTheSocketBufferArriveWhole) {
   ASSERT_EQ(r.body.size(), big.size());
   EXPECT_TRUE(r.body == big);
   EXPECT_EQ(c.get("/healthz").status, 200);  // and the connection is still usable
+}
+
+TEST(WebTimeouts, AClientThatStopsReadingIsCutOff) {
+  TestServer server({{"--io-timeout", "1"}, ""});
+  const std::string web = server.data_dir() + "/web";
+  std::filesystem::create_directories(web + "/assets");
+  std::ofstream(web + "/index.html") << "<!doctype html><title>subscribers</title>";
+  const std::string big(24u << 20, 'x');
+  std::ofstream(web + "/assets/big-77aa.js", std::ios::binary) << big;
+  server.stop();
+  server.start();
+
+  RawConnection raw(server.port());
+  raw.send("GET /assets/big-77aa.js HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // past the write's deadline
+  const std::string received = raw.read_raw(std::chrono::seconds(2));
+  EXPECT_TRUE(received.starts_with("HTTP/1.1 200 OK\r\n"));
+  EXPECT_LT(received.size(), big.size()) << "the whole file was sent to a client that stalled";
 }
 
 }  // namespace
