@@ -3,28 +3,59 @@
 #include <cstring>
 #include <functional>
 #include <mutex>
+#include <new>
 
 namespace subscriberd::cache {
 
+// The header, then the text in the same allocation: e-mail, name and last name back to back.
+// The e-mail comes first, so comparing it reads the header's cache line or the next one.
 struct MemoryCache::Entry {
   Entry* prev = nullptr;
   Entry* next = nullptr;
   domain::SubscriberId id = 0;
   std::int64_t created_at_ms = 0;
-  std::unique_ptr<char[]> text;  // e-mail, name and last name back to back: one allocation
   std::uint16_t email_length = 0;
   std::uint16_t name_length = 0;
   std::uint16_t last_name_length = 0;
   domain::Status status = domain::Status::kActive;
   mutable std::atomic<bool> referenced{false};
 
-  std::string_view email() const { return {text.get(), email_length}; }
+  static Entry* create(const domain::Subscriber& subscriber) {
+    static_assert(alignof(Entry) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
+    const std::size_t text_length =
+        subscriber.email.size() + subscriber.name.size() + subscriber.last_name.size();
+    auto* entry = new (::operator new(sizeof(Entry) + text_length)) Entry;
+    entry->id = subscriber.id;
+    entry->created_at_ms = subscriber.created_at_ms;
+    entry->status = subscriber.status;
+    entry->email_length = static_cast<std::uint16_t>(subscriber.email.size());
+    entry->name_length = static_cast<std::uint16_t>(subscriber.name.size());
+    entry->last_name_length = static_cast<std::uint16_t>(subscriber.last_name.size());
+    char* p = entry->text();
+    std::memcpy(p, subscriber.email.data(), subscriber.email.size());
+    std::memcpy(p + entry->email_length, subscriber.name.data(), subscriber.name.size());
+    std::memcpy(p + entry->email_length + entry->name_length, subscriber.last_name.data(),
+                subscriber.last_name.size());
+    return entry;
+  }
+  static void destroy(Entry* entry) {
+    const std::size_t bytes = sizeof(Entry) + entry->text_length();
+    entry->~Entry();
+    ::operator delete(entry, bytes);
+  }
+  struct Destroy {
+    void operator()(Entry* entry) const { destroy(entry); }
+  };
+
+  char* text() { return reinterpret_cast<char*>(this) + sizeof(Entry); }
+  const char* text() const { return reinterpret_cast<const char*>(this) + sizeof(Entry); }
+  std::string_view email() const { return {text(), email_length}; }
   std::size_t text_length() const {
     return std::size_t{email_length} + name_length + last_name_length;
   }
 
   domain::Subscriber to_subscriber() const {
-    const char* p = text.get();
+    const char* p = text();
     domain::Subscriber s;
     s.id = id;
     s.created_at_ms = created_at_ms;
@@ -37,42 +68,56 @@ struct MemoryCache::Entry {
 };
 
 std::size_t MemoryCache::entry_cost(std::size_t text_length) {
-  // Beyond the entry and its text: two hash nodes, their buckets and allocator headers.
-  constexpr std::size_t kIndexOverheadBytes = 96;
-  return sizeof(Entry) + text_length + kIndexOverheadBytes;
+  // Beyond the entry and its text: its slot in each of the two indexes, 8 bytes each. The
+  // indexes are sized up front for the most entries the budget can hold at a load of at most
+  // 0.6, rounded up to a power of two: a full cache loads them 0.3 to 0.6, which is 27 to 53
+  // bytes of slots per entry, 40 at a load of 0.4. Then the allocator rounds the entry up to
+  // its size class (jemalloc's are 16 bytes apart up to 128 bytes): 8 bytes on average.
+  constexpr std::size_t kIndexSlotBytes = 40;
+  constexpr std::size_t kAllocatorRoundingBytes = 8;
+  return sizeof(Entry) + text_length + kIndexSlotBytes + kAllocatorRoundingBytes;
 }
 
-std::size_t MemoryCache::EmailHash::operator()(std::string_view email) const {
+MemoryCache::EmailKey::Key MemoryCache::EmailKey::key_of(const Entry& entry) {
+  return entry.email();
+}
+std::uint64_t MemoryCache::EmailKey::hash(Key email) {
   return std::hash<std::string_view>{}(email);
 }
-std::size_t MemoryCache::EmailHash::operator()(const Entry* entry) const {
-  return (*this)(entry->email());
+MemoryCache::IdKey::Key MemoryCache::IdKey::key_of(const Entry& entry) {
+  return entry.id;
 }
-bool MemoryCache::EmailEqual::operator()(const Entry* a, const Entry* b) const {
-  return a->email() == b->email();
-}
-bool MemoryCache::EmailEqual::operator()(std::string_view a, const Entry* b) const {
-  return a == b->email();
-}
-bool MemoryCache::EmailEqual::operator()(const Entry* a, std::string_view b) const {
-  return a->email() == b;
+std::uint64_t MemoryCache::IdKey::hash(Key id) {
+  return detail::mix64(id);
 }
 
-MemoryCache::MemoryCache(Options options) : options_(options) {
-  // Buckets for as many entries as the budget can hold, allocated now: growing a table of a
-  // million entries rehashes all of them under the unique lock, and every look-up on every
-  // thread would wait the 100 ms or more that takes. They are part of entry_cost's index
-  // overhead, so the budget still bounds the total; they are just paid up front (about 9% of
-  // the budget: 24 MB of the default 256 MiB).
-  constexpr std::size_t kShortText = 24;
-  const std::size_t most_entries = options_.capacity_bytes / entry_cost(kShortText);
-  by_id_.reserve(most_entries);
-  by_email_.reserve(most_entries);
-}
+namespace {
+
+// The text of a short entry. The indexes are sized for a budget full of such entries, so
+// that real ones, nearly all longer, never make them grow.
+constexpr std::size_t kShortText = 24;
+
+}  // namespace
+
+// Index slots for as many entries as the budget can hold, allocated now: growing an index of
+// a million entries rereads all of them under the unique lock, and every look-up on every
+// thread would wait the 100 ms or more that takes. They are part of entry_cost's index
+// overhead, so the budget still bounds the total; they are just paid up front (a quarter of
+// the budget: 64 MiB of the default 256 MiB).
+MemoryCache::MemoryCache(Options options)
+    : options_(options),
+      by_id_(options.capacity_bytes / entry_cost(kShortText)),
+      by_email_(options.capacity_bytes / entry_cost(kShortText)) {}
 
 MemoryCache::~MemoryCache() {
-  for (auto& [id, entry] : by_id_)
-    delete entry;
+  if (hand_ == nullptr)
+    return;
+  hand_->prev->next = nullptr;  // open the ring, then free it from the hand on
+  for (Entry* entry = hand_; entry != nullptr;) {
+    Entry* next = entry->next;
+    Entry::destroy(entry);
+    entry = next;
+  }
 }
 
 std::string MemoryCache::negative_key(const domain::LookupKey& key) {
@@ -84,16 +129,8 @@ std::string MemoryCache::negative_key(const domain::LookupKey& key) {
 CacheLookup MemoryCache::lookup(const domain::LookupKey& key) const {
   {
     std::shared_lock lock(mutex_);
-    const Entry* entry = nullptr;
-    if (key.kind == domain::LookupKey::Kind::kEmail) {
-      auto it = by_email_.find(std::string_view(key.email));
-      if (it != by_email_.end())
-        entry = *it;
-    } else {
-      auto it = by_id_.find(key.id);
-      if (it != by_id_.end())
-        entry = it->second;
-    }
+    const Entry* entry = key.kind == domain::LookupKey::Kind::kEmail ? by_email_.find(key.email)
+                                                                     : by_id_.find(key.id);
     if (entry != nullptr) {
       // Write the flag only when it changes: a store on every hit would bounce the entry's
       // cache line between the cores of the event loops.
@@ -127,23 +164,10 @@ void MemoryCache::remember(const domain::Subscriber& subscriber) {
   if (cost > options_.capacity_bytes)
     return;
 
-  auto entry = std::make_unique<Entry>();
-  entry->id = subscriber.id;
-  entry->created_at_ms = subscriber.created_at_ms;
-  entry->status = subscriber.status;
-  entry->email_length = static_cast<std::uint16_t>(subscriber.email.size());
-  entry->name_length = static_cast<std::uint16_t>(subscriber.name.size());
-  entry->last_name_length = static_cast<std::uint16_t>(subscriber.last_name.size());
-  entry->text = std::make_unique_for_overwrite<char[]>(text_length);
-  char* p = entry->text.get();
-  std::memcpy(p, subscriber.email.data(), subscriber.email.size());
-  std::memcpy(p + entry->email_length, subscriber.name.data(), subscriber.name.size());
-  std::memcpy(p + entry->email_length + entry->name_length, subscriber.last_name.data(),
-              subscriber.last_name.size());
-
+  std::unique_ptr<Entry, Entry::Destroy> entry(Entry::create(subscriber));
   {
     std::unique_lock lock(mutex_);
-    if (by_email_.find(subscriber.email) != by_email_.end() || by_id_.contains(subscriber.id)) {
+    if (by_email_.find(subscriber.email) != nullptr || by_id_.find(subscriber.id) != nullptr) {
       return;  // insert-only data: what is cached is already right
     }
     while (used_bytes_ + cost > options_.capacity_bytes && hand_ != nullptr)
@@ -151,7 +175,7 @@ void MemoryCache::remember(const domain::Subscriber& subscriber) {
 
     Entry* raw = entry.release();
     by_email_.insert(raw);
-    by_id_.emplace(raw->id, raw);
+    by_id_.insert(raw);
     // Join the ring just behind the hand, so the newest entry is the last one it reaches.
     if (hand_ == nullptr) {
       raw->prev = raw->next = raw;
@@ -192,9 +216,9 @@ void MemoryCache::evict_one() {
     hand_ = victim->next;
   }
   by_email_.erase(victim);
-  by_id_.erase(victim->id);
+  by_id_.erase(victim);
   used_bytes_ -= entry_cost(victim->text_length());
-  delete victim;
+  Entry::destroy(victim);
 }
 
 void MemoryCache::remember_absent(const domain::LookupKey& key) {

@@ -280,6 +280,76 @@ TEST(MemoryCache, HotEntrySurvivesAStreamOfNewOnes) {
   EXPECT_LE(cache.used_bytes(), 8 * cost);
 }
 
+TEST(MemoryCache, AfterEvictionsTheRestIsFoundByIdAndByEmail) {
+  const std::size_t cost = entry_cost();
+  MemoryCache cache(options(50 * cost));
+  for (std::uint64_t n = 0; n < 500; ++n) {
+    cache.remember(subscriber(n));
+    if (n % 7 == 0)
+      cache.lookup(LookupKey::by_email(subscriber(n / 2).email));  // some second chances
+  }
+  ASSERT_EQ(cache.size(), 50u);
+  std::size_t found = 0;
+  for (std::uint64_t n = 0; n < 500; ++n) {
+    const Subscriber s = subscriber(n);
+    const CacheLookup by_id = cache.lookup(LookupKey::by_id(s.id));
+    const CacheLookup by_email = cache.lookup(LookupKey::by_email(s.email));
+    ASSERT_EQ(by_id.kind, by_email.kind) << n;
+    if (by_id.kind == Kind::kHit) {
+      ++found;
+      EXPECT_EQ(*by_id.subscriber, s);
+      EXPECT_EQ(*by_email.subscriber, s);
+    } else {
+      EXPECT_EQ(by_id.kind, Kind::kMiss) << n;
+    }
+  }
+  EXPECT_EQ(found, 50u);
+  EXPECT_TRUE(has(cache, subscriber(499)));
+}
+
+TEST(MemoryCache, ManyEvictionsThroughASmallBudget) {
+  const std::size_t cost = entry_cost();
+  const std::size_t capacity = 100 * cost;
+  MemoryCache cache(options(capacity));
+  for (std::uint64_t n = 0; n < 100'000; ++n) {
+    cache.remember(subscriber(n));
+    if (n % 3 == 0)
+      cache.lookup(LookupKey::by_id(subscriber(n - n % 300).id));  // one warm entry at a time
+    ASSERT_LE(cache.used_bytes(), capacity) << n;
+    ASSERT_LE(cache.size(), 100u) << n;
+  }
+  EXPECT_EQ(cache.size(), 100u);
+  EXPECT_EQ(cache.used_bytes(), 100 * cost);
+  // The newest entries are the last the hand reaches.
+  for (std::uint64_t n = 100'000 - 50; n < 100'000; ++n) {
+    const Subscriber s = subscriber(n);
+    EXPECT_TRUE(has(cache, s)) << n;
+    EXPECT_EQ(cache.lookup(LookupKey::by_email(s.email)).kind, Kind::kHit) << n;
+  }
+  EXPECT_FALSE(has(cache, subscriber(0)));
+}
+
+TEST(MemoryCache, EntriesWithAlmostNoTextAreAllFound) {
+  // The indexes are sized for a budget full of short entries; shorter ones fit more entries,
+  // which load the indexes up to nearly 0.75, where they would grow. Many budgets, so that
+  // the index sizes (powers of two) fall differently.
+  for (std::size_t capacity = 2048; capacity < 64 * 1024; capacity += 997) {
+    MemoryCache cache(options(capacity));
+    Subscriber s;
+    std::uint64_t count = 0;
+    for (; cache.size() == count; ++count) {  // until the first eviction
+      s.id = count;
+      s.email = std::to_string(count);
+      cache.remember(s);
+    }
+    for (std::uint64_t n = count - cache.size(); n < count; ++n) {
+      ASSERT_EQ(cache.lookup(LookupKey::by_id(n)).kind, Kind::kHit) << capacity << " " << n;
+      ASSERT_EQ(cache.lookup(LookupKey::by_email(std::to_string(n))).kind, Kind::kHit)
+          << capacity << " " << n;
+    }
+  }
+}
+
 // --- negative entries -----------------------------------------------------------------------
 
 TEST(MemoryCache, NegativeEntryAnswersAbsent) {
