@@ -72,6 +72,7 @@ struct Options {
   double timeout_s = 5;
   double drain_s = 2;
   std::string label = "run";
+  std::string timeline_file;   // when set: every response's intended time, latency and kind
   std::size_t walk_pages = 0;  // > 0: walk list pages and print their cursors instead
 };
 
@@ -81,6 +82,7 @@ struct Options {
                "               [--duration S] [--rate R|0] [--mix op=w,...] [--preloaded N]\n"
                "               [--nonce TEXT] [--cursors FILE] [--list-query Q] [--static-path P]\n"
                "               [--expect 200,201,...] [--timeout S] [--drain S] [--label TEXT]\n"
+               "               [--timeline FILE]\n"
                "       loadgen --url ... --walk PAGES [--list-query Q]   (prints list cursors)\n"
                "ops: post_new post_existing get_existing get_absent list static get_all\n";
   std::exit(2);
@@ -143,6 +145,8 @@ Options parse(int argc, char** argv) {
         }
       } else if (arg == "--timeout") {
         o.timeout_s = std::stod(value());
+      } else if (arg == "--timeline") {
+        o.timeline_file = value();
       } else if (arg == "--drain") {
         o.drain_s = std::stod(value());
       } else if (arg == "--walk") {
@@ -203,6 +207,14 @@ struct Stats {
   std::vector<std::uint32_t> latency_us;  // every complete response
   // The same latencies by request kind: which kind makes the tail.
   std::array<std::vector<std::uint32_t>, bench::kOpCount> latency_us_by_op;
+  // With --timeline: when each answered request was due, and how long it took. Shows whether
+  // the slow requests are spread out or clustered in stalls.
+  struct TimelinePoint {
+    std::uint32_t intended_us;  // from the start of the run
+    std::uint32_t latency_us;
+    bench::Op op;
+  };
+  std::vector<TimelinePoint> timeline;
   std::map<unsigned, std::uint64_t> statuses;
   std::uint64_t connect_errors = 0;
   std::uint64_t io_errors = 0;
@@ -356,6 +368,12 @@ class Connection {
         std::clamp<std::int64_t>(micros.count(), 0, std::numeric_limits<std::uint32_t>::max()));
     stats_.latency_us.push_back(latency);
     stats_.latency_us_by_op[static_cast<std::size_t>(op)].push_back(latency);
+    if (!shared_.options.timeline_file.empty()) {
+      const auto due =
+          std::chrono::duration_cast<std::chrono::microseconds>(intended - shared_.start);
+      stats_.timeline.push_back(
+          {static_cast<std::uint32_t>(std::max<std::int64_t>(0, due.count())), latency, op});
+    }
     ++stats_.statuses[head.status];
     stats_.last_completion = std::max(stats_.last_completion, done);
     if (head.close || used != head.head_length + head.body_length)
@@ -538,6 +556,7 @@ int main(int argc, char** argv) {
   Stats total;
   for (auto& s : stats) {
     total.latency_us.insert(total.latency_us.end(), s.latency_us.begin(), s.latency_us.end());
+    total.timeline.insert(total.timeline.end(), s.timeline.begin(), s.timeline.end());
     for (std::size_t op = 0; op < bench::kOpCount; ++op) {
       auto& into = total.latency_us_by_op[op];
       into.insert(into.end(), s.latency_us_by_op[op].begin(), s.latency_us_by_op[op].end());
@@ -551,6 +570,20 @@ int main(int argc, char** argv) {
     total.last_completion = std::max(total.last_completion, s.last_completion);
   }
   std::sort(total.latency_us.begin(), total.latency_us.end());
+  if (!options.timeline_file.empty()) {
+    std::sort(total.timeline.begin(), total.timeline.end(),
+              [](const auto& a, const auto& b) { return a.intended_us < b.intended_us; });
+    std::ofstream out(options.timeline_file);
+    // The start on the monotonic clock, to line the timeline up with other traces.
+    out << "# start_monotonic_ns "
+        << std::chrono::duration_cast<std::chrono::nanoseconds>(shared.start.time_since_epoch())
+               .count()
+        << "\n# intended_ms latency_ms kind\n";
+    for (const auto& point : total.timeline) {
+      out << point.intended_us / 1000.0 << ' ' << point.latency_us / 1000.0 << ' '
+          << bench::op_name(point.op) << '\n';
+    }
+  }
   const std::uint64_t completed = total.latency_us.size();
   std::uint64_t unexpected = 0;
   for (const auto& [status, n] : total.statuses) {
