@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -574,6 +575,9 @@ int main(int argc, char** argv) {
     std::sort(total.timeline.begin(), total.timeline.end(),
               [](const auto& a, const auto& b) { return a.intended_us < b.intended_us; });
     std::ofstream out(options.timeline_file);
+    if (!out)
+      std::cerr << "loadgen: cannot write " << options.timeline_file << "\n";
+    out << std::fixed << std::setprecision(3);
     // The start on the monotonic clock, to line the timeline up with other traces.
     out << "# start_monotonic_ns "
         << std::chrono::duration_cast<std::chrono::nanoseconds>(shared.start.time_since_epoch())

@@ -101,9 +101,10 @@ constexpr std::size_t kShortText = 24;
 
 // Index slots for as many entries as the budget can hold, allocated now: growing an index of
 // a million entries rereads all of them under the unique lock, and every look-up on every
-// thread would wait the 100 ms or more that takes. They are part of entry_cost's index
-// overhead, so the budget still bounds the total; they are just paid up front (a quarter of
-// the budget: 64 MiB of the default 256 MiB).
+// thread would wait the 100 ms or more that takes. They take a quarter to a half of the
+// budget (64 MiB of the default 256 MiB) and are charged to the entries, 40 bytes each in
+// entry_cost: about right for a full cache of typical entries. A cache of long entries holds
+// fewer of them and can go over its budget, by at most the arrays' size less those charges.
 MemoryCache::MemoryCache(Options options)
     : options_(options),
       by_id_(options.capacity_bytes / entry_cost(kShortText)),

@@ -19,8 +19,9 @@ namespace subscriberd::cache {
 // bounded by bytes and evicted with the CLOCK algorithm (an LRU approximation whose hits only
 // set a flag, so look-ups share a reader lock and never reorder a list).
 //
-// Memory per entry is about 90 bytes plus the three strings; 1,000,000 subscribers with
-// typical names fit in ~140 MB.
+// Memory: two arrays of index slots sized up front for the budget (64 MiB of the default
+// 256 MiB), then about 50 bytes plus the three strings per entry; 1,000,000 subscribers with
+// typical names take about 150 MB.
 class MemoryCache final : public SubscriberCache {
  public:
   struct Options {

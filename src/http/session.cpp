@@ -28,8 +28,15 @@ asio::awaitable<void> Session::serve(Server& server, Server::Loop& loop,
                                      asio::ip::tcp::socket socket) {
   Session session(server, loop, std::move(socket));
   server.session_started(loop, &session);
+  // The loop's set must forget the session however run() ends, an exception included: the
+  // deadline sweep visits every session in it.
+  struct Finished {
+    Server& server;
+    Server::Loop& loop;
+    Session* session;
+    ~Finished() { server.session_finished(loop, session); }
+  } finished{server, loop, &session};
   co_await session.run();
-  server.session_finished(loop, &session);
 }
 
 void Session::interrupt_if_idle() {
@@ -50,10 +57,16 @@ void Session::close_now() {
 
 asio::awaitable<void> Session::run() {
   const ServerOptions& options = server_.options();
-  socket_.set_option(asio::ip::tcp::no_delay(true));
-  // Synchronous reads and writes on this socket return would_block instead of waiting; see
-  // send().
-  socket_.non_blocking(true);
+  // Synchronous writes on this socket return would_block instead of waiting; see send().
+  // (Both fail only on a socket already closed, by a drain that began before the session.)
+  beast::error_code setup_ec;
+  socket_.set_option(asio::ip::tcp::no_delay(true), setup_ec);
+  if (!setup_ec)
+    socket_.non_blocking(true, setup_ec);
+  if (setup_ec) {
+    close_now();
+    co_return;
+  }
 
   while (!server_.stopping()) {
     // Idle: wait for the first byte of the next request, unless it is already buffered.
@@ -77,7 +90,7 @@ asio::awaitable<void> Session::run() {
     if (read == ReadResult::kPeerGone)
       break;
     if (read != ReadResult::kComplete) {
-      const unsigned version = parser.is_header_done() ? parser.get().version() : 11;
+      const unsigned version = parser.get().version();  // 11 until a start line is parsed
       co_await reject_and_close(read == ReadResult::kHeadersTooLarge
                                     ? ProtocolError::kHeadersTooLarge
                                 : read == ReadResult::kBodyTooLarge ? ProtocolError::kBodyTooLarge
@@ -121,13 +134,20 @@ asio::awaitable<Session::ReadResult> Session::read_request(RequestParser& parser
     if (parser.is_header_done() && !go_ahead_considered) {
       go_ahead_considered = true;
       // A client that asked before sending its body gets the go-ahead.
-      if (text::iequals_ascii(parser.get()[beast_http::field::expect], "100-continue")) {
+      // (HTTP/1.0 has no such thing: RFC 9110 has a server ignore it there.)
+      if (parser.get().version() >= 11 &&
+          text::iequals_ascii(parser.get()[beast_http::field::expect], "100-continue")) {
         constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         if (!co_await send({asio::buffer(kContinue), asio::const_buffer()}))
           co_return ReadResult::kPeerGone;
       }
     }
 
+    // What the parser has not consumed is part of a header line (bounded by header_limit) or
+    // of a chunk's framing, which Beast does not bound: bound the buffer here.
+    if (buffer_.size() > server_.options().header_limit + kReadSize) {
+      co_return parser.is_header_done() ? ReadResult::kMalformed : ReadResult::kHeadersTooLarge;
+    }
     if (deadline_ == kNoDeadline)
       deadline_ = Clock::now() + server_.options().io_timeout;
     auto [read_ec, n] = co_await socket_.async_read_some(buffer_.prepare(kReadSize), kNoThrow);

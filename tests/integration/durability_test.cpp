@@ -1,7 +1,9 @@
 // Nothing acknowledged is lost: across a clean restart, a SIGTERM mid-stream and a kill -9.
+#include <fcntl.h>
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -86,6 +88,47 @@ TEST(DurabilityTest, SqliteCopiesItsLogIntoTheDatabaseAndKeepsTheLogBounded) {
   const auto log_bytes = std::filesystem::file_size(db + "-wal");
   EXPECT_LT(log_bytes, (4 * kCheckpointPages + 200) * (4096 + 24)) << log_bytes;
 
+  EXPECT_EQ(server.stop(), 0) << server.log();
+  server.start({{"--store", "sqlite:" + db}, "none"});
+  expect_all_stored(server.port(), acknowledged);
+}
+
+TEST(DurabilityTest, SqliteKeepsItsLockOnTheDatabaseAcrossLogRestarts) {
+  // SQLite relies on POSIX locks, which a process drops on a file when it closes any of its
+  // descriptors of that file. Had the server done so (around its log restarts), another
+  // process closing the database would find itself its last user, fold the log in and delete
+  // it while the server still wrote to it.
+  if (TestConfig::current().mysql)
+    GTEST_SKIP() << "SQLite only";
+  TestServer probe;
+  const std::string db = probe.data_dir() + "/subscribers.db";
+  probe.stop();
+  TestServer server({{"--store", "sqlite:" + db + "?checkpoint_pages=50"}, {}});
+
+  PostStream stream(server.port(), 8);
+  HttpClient c(server.port());
+  double checkpoints = 0;
+  for (int i = 0; i < 300 && checkpoints < 30; ++i) {  // several restarts (one per four)
+    std::this_thread::sleep_for(100ms);
+    checkpoints =
+        metric_value(c.get("/metrics").body, "subscriberd_store_checkpoint_duration_seconds_count");
+  }
+  EXPECT_GE(checkpoints, 30) << server.log();
+
+  // An open connection holds a read lock on SQLite's shared range of the file (510 bytes from
+  // PENDING_BYTE + 2, https://sqlite.org/lockingv3.html): a write lock there must be refused.
+  const int fd = ::open(db.c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  struct flock probe_lock {};
+  probe_lock.l_type = F_WRLCK;
+  probe_lock.l_whence = SEEK_SET;
+  probe_lock.l_start = 0x40000000 + 2;
+  probe_lock.l_len = 510;
+  ASSERT_EQ(::fcntl(fd, F_GETLK, &probe_lock), 0);
+  ::close(fd);
+  EXPECT_NE(probe_lock.l_type, F_UNLCK) << "the server no longer holds its lock on the database";
+
+  auto acknowledged = stream.finish();
   EXPECT_EQ(server.stop(), 0) << server.log();
   server.start({{"--store", "sqlite:" + db}, "none"});
   expect_all_stored(server.port(), acknowledged);

@@ -68,6 +68,19 @@ TEST_F(HttpProtocolTest, HeadersOver16KiBAre431) {
   EXPECT_EQ(JsonDoc(r[0].body).str("/type"), "/problems/headers-too-large");
 }
 
+TEST_F(HttpProtocolTest, AnEndlessChunkHeaderIs400) {
+  // Beast bounds the header, not a chunk's framing: the session bounds what it buffers.
+  RawConnection raw(server_->port());
+  raw.send(
+      "POST /api/subscribers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n5;ext=" +
+      std::string(64 * 1024, 'a'));
+  auto r = raw.read_responses(1);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].status, 400);
+  EXPECT_TRUE(raw.closed_by_peer(2s));
+}
+
 TEST_F(HttpProtocolTest, GarbageIs400) {
   RawConnection raw(server_->port());
   raw.send("THIS IS NOT HTTP\r\n\r\n");

@@ -4,10 +4,8 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
-#include <fcntl.h>
 #include <filesystem>
 #include <string>
-#include <unistd.h>
 #include <utility>
 
 #include "store/sqlite/sqlite_handle.h"
@@ -42,14 +40,18 @@ constexpr int kCheckpointBusyTries = 200;
 
 constexpr std::string_view kColumns = "id, email, name, last_name, status, created_at";
 
-// Flushes a file's written data to the disk. Errors are left to SQLite's own sync, which
-// follows and reports them.
-void sync_to_disk(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return;
-  ::fdatasync(fd);
-  ::close(fd);
+// Syncs the database file and its log to the disk through the connection's own file handles.
+// (Not through a descriptor opened here: closing any descriptor of the database file drops
+// every POSIX lock the process holds on it, which SQLite relies on.) Errors are left to the
+// checkpoint's own syncs, which follow and report them.
+void sync_files(sqlite3* db) {
+  for (const int which : {SQLITE_FCNTL_JOURNAL_POINTER, SQLITE_FCNTL_FILE_POINTER}) {
+    sqlite3_file* file = nullptr;
+    if (sqlite3_file_control(db, "main", which, &file) == SQLITE_OK && file != nullptr &&
+        file->pMethods != nullptr) {
+      file->pMethods->xSync(file, SQLITE_SYNC_NORMAL | SQLITE_SYNC_DATAONLY);
+    }
+  }
 }
 
 std::string select_sql(std::string_view where_and_order) {
@@ -415,27 +417,34 @@ void SqliteStore::run_checkpointer() {
     int copied = 0;
     // Copies what no reader still needs, beside the writer, which goes on committing.
     int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_size, &copied);
-    // The log's size as this pass found it, not as it was when the pass was asked for: a
-    // request made while a restart was under way would otherwise restart the new, short log.
+    // The log's size as this pass found it decides, not the size that asked for the pass.
     if (rc == SQLITE_OK && log_size >= kRestartAfterCheckpoints * options_.checkpoint_frames) {
       // A restart holds commits back from its start to its end, and it syncs the log and the
       // database before it ends. Beforehand, without holding anything: copy what was committed
       // during the pass above, and sync both files, so that the restart has only the last few
       // frames to copy and little to sync. (Syncing the backlog inside the restart held every
       // insert for 10 to 35 ms on a busy disk; see docs/performance.md.)
-      rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_size, &copied);
+      int second_log = 0;
+      int second_copied = 0;
+      rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &second_log,
+                                     &second_copied);
       if (rc == SQLITE_OK) {
-        sync_to_disk(options_.path + "-wal");
-        sync_to_disk(options_.path);
+        copied = second_copied;
+        sync_files(db);
         int restart_log = 0;
         int restart_copied = 0;
         rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, &restart_log,
                                        &restart_copied);
         // Done: the writer's next commit starts the log again (and on_commit sees it shrink).
-        // Busy (a reader stayed on the log): the passes' progress stands, so the next try
-        // comes only after the log has grown by another checkpoint's worth.
-        if (rc == SQLITE_OK)
+        // The requests made meanwhile were for the log just emptied; one more pass would find
+        // it still looking full until that commit, and restart it again, holding commits back
+        // a second time for nothing. Busy (a reader stayed on the log): the passes' progress
+        // stands, so the next try comes after the log has grown by another checkpoint's worth.
+        if (rc == SQLITE_OK) {
           copied = restart_copied;
+          std::lock_guard lock(checkpoint_mutex_);
+          log_frames_ = 0;
+        }
       }
     }
     if (rc != SQLITE_OK && rc != SQLITE_BUSY)
