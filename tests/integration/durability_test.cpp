@@ -64,23 +64,35 @@ double metric_value(const std::string& body, const std::string& name) {
   return at == std::string::npos ? -1 : std::stod(body.substr(at + name.size() + 2));
 }
 
-TEST(DurabilityTest, SqliteCopiesItsLogIntoTheDatabaseAndKeepsTheLogBounded) {
-  if (TestConfig::current().mysql)
-    GTEST_SKIP() << "SQLite only";
-  constexpr int kCheckpointPages = 50;
+// The path of a fresh SQLite file in a test server's data directory.
+std::string fresh_sqlite_path() {
   TestServer probe;  // for its data directory and the configuration's cache
   const std::string db = probe.data_dir() + "/subscribers.db";
   probe.stop();
-  TestServer server({{"--store", "sqlite:" + db + "?checkpoint_pages=50"}, {}});
+  return db;
+}
 
-  PostStream stream(server.port(), 8);
-  HttpClient c(server.port());
+// Waits (up to 30 s) until the server has made `wanted` checkpoints; returns how many it made.
+double wait_for_checkpoints(HttpClient& c, double wanted) {
   double checkpoints = 0;
-  for (int i = 0; i < 300 && checkpoints < 10; ++i) {
+  for (int i = 0; i < 300 && checkpoints < wanted; ++i) {
     std::this_thread::sleep_for(100ms);
     checkpoints =
         metric_value(c.get("/metrics").body, "subscriberd_store_checkpoint_duration_seconds_count");
   }
+  return checkpoints;
+}
+
+TEST(DurabilityTest, SqliteCopiesItsLogIntoTheDatabaseAndKeepsTheLogBounded) {
+  if (TestConfig::current().mysql)
+    GTEST_SKIP() << "SQLite only";
+  constexpr int kCheckpointPages = 50;
+  const std::string db = fresh_sqlite_path();
+  TestServer server({{"--store", "sqlite:" + db + "?checkpoint_pages=50"}, {}});
+
+  PostStream stream(server.port(), 8);
+  HttpClient c(server.port());
+  const double checkpoints = wait_for_checkpoints(c, 10);
   auto acknowledged = stream.finish();
   EXPECT_GE(checkpoints, 10) << server.log();
   // The log starts again once it reaches 4 x 50 pages; what the writer adds while the
@@ -100,19 +112,12 @@ TEST(DurabilityTest, SqliteKeepsItsLockOnTheDatabaseAcrossLogRestarts) {
   // it while the server still wrote to it.
   if (TestConfig::current().mysql)
     GTEST_SKIP() << "SQLite only";
-  TestServer probe;
-  const std::string db = probe.data_dir() + "/subscribers.db";
-  probe.stop();
+  const std::string db = fresh_sqlite_path();
   TestServer server({{"--store", "sqlite:" + db + "?checkpoint_pages=50"}, {}});
 
   PostStream stream(server.port(), 8);
   HttpClient c(server.port());
-  double checkpoints = 0;
-  for (int i = 0; i < 300 && checkpoints < 30; ++i) {  // several restarts (one per four)
-    std::this_thread::sleep_for(100ms);
-    checkpoints =
-        metric_value(c.get("/metrics").body, "subscriberd_store_checkpoint_duration_seconds_count");
-  }
+  const double checkpoints = wait_for_checkpoints(c, 30);  // several restarts (one per four)
   EXPECT_GE(checkpoints, 30) << server.log();
 
   // An open connection holds a read lock on SQLite's shared range of the file (510 bytes from
