@@ -59,13 +59,15 @@ const std::vector<Flag>& flags() {
        [](const Config& c) { return c.store; }},
       {"cache", "URL",
        "read cache: memory | none | redis://HOST:PORT[/DB][?timeout_ms=100&max_backoff_ms=2000"
-       "&local_mb=0] (see docs/cache.md)",
+       "&local_mb=MB] (see docs/cache.md)",
        [](Config& c, const std::string& v) {
          c.cache = v;
          return !v.empty();
        },
        [](const Config& c) { return c.cache; }},
-      {"cache-size", "MB", "memory cache budget in MiB",
+      {"cache-size", "MB",
+       "in-process cache budget in MiB: the memory cache, or the tier in front of Redis "
+       "(unless its URL sets local_mb)",
        [](Config& c, const std::string& v) {
          return parse_number<std::size_t>(v, c.cache_size_mb, 1, 1 << 20);
        },

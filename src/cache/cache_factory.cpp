@@ -19,7 +19,9 @@ std::unique_ptr<SubscriberCache> open_cache(const CacheSettings& settings,
     return std::make_unique<NullCache>();
   if (settings.url.starts_with("redis://")) {
     redis::RedisUrl url = redis::parse_redis_url(settings.url);
-    const std::size_t local_bytes = url.local_mb << 20;
+    // Rows never change, so a tier in this process is always right for them and spares a Redis
+    // round trip per hit; it gets the in-process budget unless the URL sizes it (0: off).
+    const std::size_t local_bytes = url.local_mb ? *url.local_mb << 20 : settings.memory_bytes;
     auto shared = std::make_unique<redis::RedisCache>(
         redis::RedisCache::Options{url, settings.negative_ttl}, metrics);
     if (local_bytes == 0)

@@ -11,7 +11,7 @@ namespace subscriberd::cache {
 
 struct CacheSettings {
   std::string url;  // memory | none | redis://HOST:PORT[/DB][?options] (redis/redis_url.h)
-  std::size_t memory_bytes = 256u << 20;
+  std::size_t memory_bytes = 256u << 20;  // the memory cache, or the tier in front of Redis
   std::chrono::milliseconds negative_ttl{5000};
 };
 

@@ -1,13 +1,13 @@
 // The production backends with real servers: write-through and read-through Redis, Redis and
 // MariaDB going away mid-run, and the duplicate race across two instances on one database.
 // Runs in the mysql+redis and mysql+none configurations.
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <regex>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "support/http_client.h"
 #include "support/json.h"
@@ -22,16 +22,22 @@ using namespace std::chrono_literals;
 // Runs a command and returns its standard output, trimmed.
 std::string run(const std::string& command) {
   FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) throw std::runtime_error("cannot run " + command);
+  if (pipe == nullptr)
+    throw std::runtime_error("cannot run " + command);
   std::string out;
   char chunk[256];
-  while (std::fgets(chunk, sizeof chunk, pipe) != nullptr) out += chunk;
-  if (::pclose(pipe) != 0) throw std::runtime_error(command + " failed: " + out);
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  while (std::fgets(chunk, sizeof chunk, pipe) != nullptr)
+    out += chunk;
+  if (::pclose(pipe) != 0)
+    throw std::runtime_error(command + " failed: " + out);
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' '))
+    out.pop_back();
   return out;
 }
 
-void services(const std::string& action) { run(SUBSCRIBERD_SOURCE_DIR "/scripts/services " + action); }
+void services(const std::string& action) {
+  run(SUBSCRIBERD_SOURCE_DIR "/scripts/services " + action);
+}
 
 std::string redis(const std::string& args) {
   return run("redis-cli -u " + TestConfig::current().cache + " " + args);
@@ -42,7 +48,8 @@ template <typename Predicate>
 bool eventually(Predicate ready, std::chrono::seconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (ready()) return true;
+    if (ready())
+      return true;
     std::this_thread::sleep_for(100ms);
   }
   return false;
@@ -51,13 +58,15 @@ bool eventually(Predicate ready, std::chrono::seconds timeout) {
 class BackendsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!TestConfig::current().mysql) GTEST_SKIP() << "needs the MySQL configurations";
+    if (!TestConfig::current().mysql)
+      GTEST_SKIP() << "needs the MySQL configurations";
   }
   static bool uses_redis() { return TestConfig::current().cache.starts_with("redis://"); }
 };
 
 TEST_F(BackendsTest, NewSubscribersAreWrittenThroughToRedis) {
-  if (!uses_redis()) GTEST_SKIP() << "needs Redis";
+  if (!uses_redis())
+    GTEST_SKIP() << "needs Redis";
   TestServer server;
   HttpClient c(server.port());
   const std::string email = unique_email("through");
@@ -69,8 +78,11 @@ TEST_F(BackendsTest, NewSubscribersAreWrittenThroughToRedis) {
 }
 
 TEST_F(BackendsTest, AGetRefillsAnEvictedKey) {
-  if (!uses_redis()) GTEST_SKIP() << "needs Redis";
-  TestServer server;
+  if (!uses_redis())
+    GTEST_SKIP() << "needs Redis";
+  // Without the in-process tier: with it, this instance would answer from its own memory.
+  const std::string& url = TestConfig::current().cache;
+  TestServer server({{}, url + (url.find('?') == std::string::npos ? "?" : "&") + "local_mb=0"});
   HttpClient c(server.port());
   const std::string email = unique_email("refill");
   auto created = c.post_json("/api/subscribers", R"({"email":")" + email + "\"}");
@@ -85,7 +97,8 @@ TEST_F(BackendsTest, AGetRefillsAnEvictedKey) {
 }
 
 TEST_F(BackendsTest, RequestsSucceedWhileRedisIsDownAndRedisIsUsedWhenBack) {
-  if (!uses_redis()) GTEST_SKIP() << "needs Redis";
+  if (!uses_redis())
+    GTEST_SKIP() << "needs Redis";
   TestServer server;
   HttpClient c(server.port());
   services("stop-redis");
@@ -99,7 +112,8 @@ TEST_F(BackendsTest, RequestsSucceedWhileRedisIsDownAndRedisIsUsedWhenBack) {
   EXPECT_NE(ready.body.find("cache"), std::string::npos) << ready.body;
   const std::string metrics = c.get("/metrics").body;
   std::smatch errors;
-  ASSERT_TRUE(std::regex_search(metrics, errors, std::regex("\nsubscriberd_cache_errors_total (\\d+)")));
+  ASSERT_TRUE(
+      std::regex_search(metrics, errors, std::regex("\nsubscriberd_cache_errors_total (\\d+)")));
   EXPECT_GT(std::stoll(errors[1]), 0) << "degraded requests are counted";
 
   services("start-redis");
@@ -128,8 +142,8 @@ TEST_F(BackendsTest, MariaDbRestartLosesNothingAndAnswersOnly503MeanWhile) {
   HttpClient c(server.port());
   EXPECT_TRUE(eventually(
       [&] {
-        return c.post_json("/api/subscribers", R"({"email":")" + unique_email("up") + "\"}").status ==
-               201;
+        return c.post_json("/api/subscribers", R"({"email":")" + unique_email("up") + "\"}")
+                   .status == 201;
       },
       30s));
   std::this_thread::sleep_for(500ms);
@@ -155,13 +169,15 @@ TEST_F(BackendsTest, DuplicateRaceAcrossTwoInstancesYieldsOne201) {
     threads.emplace_back([&, port] {
       HttpClient c(port);
       c.get("/healthz");
-      while (!go.load()) std::this_thread::yield();
+      while (!go.load())
+        std::this_thread::yield();
       int status = c.post_json("/api/subscribers", R"({"email":")" + email + "\"}").status;
       (status == 201 ? created : status == 409 ? conflicts : other)++;
     });
   }
   go = true;
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   EXPECT_EQ(created.load(), 1);
   EXPECT_EQ(conflicts.load(), 2 * kClientsEach - 1);
   EXPECT_EQ(other.load(), 0);

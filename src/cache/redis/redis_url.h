@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -13,7 +14,8 @@
 //   DB        the logical database (SELECT), default 0
 //   options   timeout_ms=N       longest wait for one Redis call, and for connecting (100)
 //             max_backoff_ms=N   longest pause between reconnection attempts (2000)
-//             local_mb=N         in-process tier in front of Redis, in MiB; 0: none (0)
+//             local_mb=N         in-process tier in front of Redis, in MiB; 0: none
+//                                (default: the --cache-size budget)
 namespace subscriberd::cache::redis {
 
 class UrlError : public std::runtime_error {
@@ -27,7 +29,7 @@ struct RedisUrl {
   std::uint32_t db = 0;
   std::chrono::milliseconds timeout{100};
   std::chrono::milliseconds max_backoff{2000};
-  std::size_t local_mb = 0;
+  std::optional<std::size_t> local_mb;  // unset: the instance's in-process cache budget
 
   // redis://host:port/db (brackets around an IPv6 host); no options.
   std::string describe() const;

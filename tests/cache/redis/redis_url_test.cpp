@@ -15,7 +15,7 @@ TEST(RedisUrl, HostPortAndDefaults) {
   EXPECT_EQ(url.db, 0u);
   EXPECT_EQ(url.timeout, std::chrono::milliseconds(100));
   EXPECT_EQ(url.max_backoff, std::chrono::milliseconds(2000));
-  EXPECT_EQ(url.local_mb, 0u);
+  EXPECT_FALSE(url.local_mb.has_value());  // the factory then uses the in-process budget
   EXPECT_EQ(url.describe(), "redis://127.0.0.1:6380/0");
 
   url = parse_redis_url("redis://cache.internal");
@@ -47,6 +47,7 @@ TEST(RedisUrl, Options) {
   EXPECT_EQ(url.timeout, std::chrono::milliseconds(50));
   EXPECT_EQ(url.max_backoff, std::chrono::milliseconds(1000));
   EXPECT_EQ(url.local_mb, 8u);
+  EXPECT_EQ(parse_redis_url("redis://h?local_mb=0").local_mb, 0u);
   EXPECT_EQ(url.db, 2u);
   EXPECT_EQ(url.describe(), "redis://h:1/2");  // options are not part of the name
   EXPECT_EQ(parse_redis_url("redis://h?timeout_ms=7").timeout, std::chrono::milliseconds(7));
@@ -93,11 +94,16 @@ TEST(CacheFactory, OpensRedisWithoutConnecting) {
   EXPECT_EQ(metrics.cache_errors.value(), 0u);
 }
 
-TEST(CacheFactory, PutsALocalTierInFrontWhenAsked) {
+TEST(CacheFactory, PutsALocalTierInFrontUnlessTurnedOff) {
   metrics::Registry metrics;
-  EXPECT_EQ(open_cache({"redis://127.0.0.1:1", 1 << 20, std::chrono::milliseconds(5000)}, metrics)
+  EXPECT_EQ(open_cache({"redis://127.0.0.1:1", 32 << 20, std::chrono::milliseconds(5000)}, metrics)
                 ->describe(),
-            "redis://127.0.0.1:1/0");
+            "redis://127.0.0.1:1/0 + memory(32 MiB)");
+  EXPECT_EQ(
+      open_cache({"redis://127.0.0.1:1?local_mb=0", 32 << 20, std::chrono::milliseconds(5000)},
+                 metrics)
+          ->describe(),
+      "redis://127.0.0.1:1/0");
   EXPECT_EQ(open_cache({"redis://127.0.0.1:1?local_mb=8", 1 << 20, std::chrono::milliseconds(5000)},
                        metrics)
                 ->describe(),
