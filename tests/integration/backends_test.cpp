@@ -43,6 +43,13 @@ std::string redis(const std::string& args) {
   return run("redis-cli -u " + TestConfig::current().cache + " " + args);
 }
 
+// The configuration's Redis URL without the in-process tier: these tests are about what Redis
+// does and what happens without it, which the tier would answer for from this process.
+std::string redis_alone() {
+  const std::string& url = TestConfig::current().cache;
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + "local_mb=0";
+}
+
 // Polls until `ready` holds, up to `timeout`.
 template <typename Predicate>
 bool eventually(Predicate ready, std::chrono::seconds timeout) {
@@ -80,9 +87,7 @@ TEST_F(BackendsTest, NewSubscribersAreWrittenThroughToRedis) {
 TEST_F(BackendsTest, AGetRefillsAnEvictedKey) {
   if (!uses_redis())
     GTEST_SKIP() << "needs Redis";
-  // Without the in-process tier: with it, this instance would answer from its own memory.
-  const std::string& url = TestConfig::current().cache;
-  TestServer server({{}, url + (url.find('?') == std::string::npos ? "?" : "&") + "local_mb=0"});
+  TestServer server({{}, redis_alone()});
   HttpClient c(server.port());
   const std::string email = unique_email("refill");
   auto created = c.post_json("/api/subscribers", R"({"email":")" + email + "\"}");
@@ -99,7 +104,7 @@ TEST_F(BackendsTest, AGetRefillsAnEvictedKey) {
 TEST_F(BackendsTest, RequestsSucceedWhileRedisIsDownAndRedisIsUsedWhenBack) {
   if (!uses_redis())
     GTEST_SKIP() << "needs Redis";
-  TestServer server;
+  TestServer server({{}, redis_alone()});  // so that the reads below go to the store
   HttpClient c(server.port());
   services("stop-redis");
   const std::string email = unique_email("no-redis");
@@ -121,6 +126,30 @@ TEST_F(BackendsTest, RequestsSucceedWhileRedisIsDownAndRedisIsUsedWhenBack) {
   const std::string later = unique_email("redis-back");
   ASSERT_EQ(c.post_json("/api/subscribers", R"({"email":")" + later + "\"}").status, 201);
   EXPECT_TRUE(eventually([&] { return redis("EXISTS sub:e:" + later) == "1"; }, 5s));
+}
+
+std::int64_t cache_errors(HttpClient& c) {
+  const std::string metrics = c.get("/metrics").body;
+  std::smatch errors;
+  if (!std::regex_search(metrics, errors, std::regex("\nsubscriberd_cache_errors_total (\\d+)")))
+    throw std::runtime_error("no subscriberd_cache_errors_total in /metrics");
+  return std::stoll(errors[1]);
+}
+
+TEST_F(BackendsTest, ByDefaultASubscriberThisInstanceHasSeenIsReadWithoutRedis) {
+  if (!uses_redis())
+    GTEST_SKIP() << "needs Redis";
+  TestServer server;  // the configuration's URL as is: the in-process tier is on
+  HttpClient c(server.port());
+  const std::string email = unique_email("near");
+  ASSERT_EQ(c.post_json("/api/subscribers", R"({"email":")" + email + "\"}").status, 201);
+  services("stop-redis");
+  const std::int64_t before = cache_errors(c);
+  EXPECT_EQ(c.get("/api/subscribers/" + url_encode(email)).status, 200);
+  EXPECT_EQ(c.post_json("/api/subscribers", R"({"email":")" + email + "\"}").status, 409);
+  EXPECT_EQ(cache_errors(c), before) << "answered from this process, Redis not asked";
+  services("start-redis");
+  EXPECT_TRUE(eventually([&] { return c.get("/readyz").status == 200; }, 15s));
 }
 
 TEST_F(BackendsTest, MariaDbRestartLosesNothingAndAnswersOnly503MeanWhile) {
