@@ -54,6 +54,19 @@ void sync_files(sqlite3* db) {
   }
 }
 
+// One checkpoint pass in `mode`: SQLite's result code, the log's size in frames, and how many
+// of them are now copied into the database.
+struct CheckpointPass {
+  int rc = SQLITE_OK;
+  int log_frames = 0;
+  int copied_frames = 0;
+};
+CheckpointPass checkpoint(sqlite3* db, int mode) {
+  CheckpointPass pass;
+  pass.rc = sqlite3_wal_checkpoint_v2(db, nullptr, mode, &pass.log_frames, &pass.copied_frames);
+  return pass;
+}
+
 std::string select_sql(std::string_view where_and_order) {
   return "SELECT " + std::string(kColumns) + " FROM subscribers " + std::string(where_and_order);
 }
@@ -413,35 +426,32 @@ void SqliteStore::run_checkpointer() {
       log_frames_ = 0;
     }
     const auto started = std::chrono::steady_clock::now();
-    int log_size = 0;
-    int copied = 0;
     // Copies what no reader still needs, beside the writer, which goes on committing.
-    int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_size, &copied);
+    const CheckpointPass pass = checkpoint(db, SQLITE_CHECKPOINT_PASSIVE);
+    int rc = pass.rc;
+    int copied = pass.copied_frames;
     // The log's size as this pass found it decides, not the size that asked for the pass.
-    if (rc == SQLITE_OK && log_size >= kRestartAfterCheckpoints * options_.checkpoint_frames) {
+    if (rc == SQLITE_OK &&
+        pass.log_frames >= kRestartAfterCheckpoints * options_.checkpoint_frames) {
       // A restart holds commits back from its start to its end, and it syncs the log and the
       // database before it ends. Beforehand, without holding anything: copy what was committed
       // during the pass above, and sync both files, so that the restart has only the last few
       // frames to copy and little to sync. (Syncing the backlog inside the restart held every
       // insert for 10 to 35 ms on a busy disk; see docs/performance.md.)
-      int second_log = 0;
-      int second_copied = 0;
-      rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &second_log,
-                                     &second_copied);
+      const CheckpointPass second = checkpoint(db, SQLITE_CHECKPOINT_PASSIVE);
+      rc = second.rc;
       if (rc == SQLITE_OK) {
-        copied = second_copied;
+        copied = second.copied_frames;
         sync_files(db);
-        int restart_log = 0;
-        int restart_copied = 0;
-        rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, &restart_log,
-                                       &restart_copied);
+        const CheckpointPass restart = checkpoint(db, SQLITE_CHECKPOINT_RESTART);
+        rc = restart.rc;
         // Done: the writer's next commit starts the log again (and on_commit sees it shrink).
         // The requests made meanwhile were for the log just emptied; one more pass would find
         // it still looking full until that commit, and restart it again, holding commits back
         // a second time for nothing. Busy (a reader stayed on the log): the passes' progress
         // stands, so the next try comes after the log has grown by another checkpoint's worth.
         if (rc == SQLITE_OK) {
-          copied = restart_copied;
+          copied = restart.copied_frames;
           std::lock_guard lock(checkpoint_mutex_);
           log_frames_ = 0;
         }
