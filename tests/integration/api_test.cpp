@@ -202,16 +202,11 @@ TEST_F(ApiTest, CreatedAndDuplicatesMoveTheMetrics) {
   ASSERT_EQ(c.post_json("/api/subscribers", subscriber_body(email)).status, 201);
   ASSERT_EQ(c.post_json("/api/subscribers", subscriber_body(email)).status, 409);
   auto after = c.get("/metrics").body;
-  auto value = [](const std::string& text, const std::string& name) {
-    std::smatch m;
-    std::regex re("\n" + name + " (\\d+)");
-    return std::regex_search(text, m, re) ? std::stoll(m[1]) : -1;
-  };
-  EXPECT_EQ(value(after, "subscriberd_subscribers_created_total") -
-                value(before, "subscriberd_subscribers_created_total"),
+  EXPECT_EQ(metric_value(after, "subscriberd_subscribers_created_total") -
+                metric_value(before, "subscriberd_subscribers_created_total"),
             1);
-  EXPECT_EQ(value(after, "subscriberd_duplicates_rejected_total") -
-                value(before, "subscriberd_duplicates_rejected_total"),
+  EXPECT_EQ(metric_value(after, "subscriberd_duplicates_rejected_total") -
+                metric_value(before, "subscriberd_duplicates_rejected_total"),
             1);
 }
 

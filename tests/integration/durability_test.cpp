@@ -58,12 +58,6 @@ TEST(DurabilityTest, KillMinus9LosesNoAcknowledgedSubscriber) {
   expect_all_stored(server.port(), acknowledged);
 }
 
-// A metric's value from a /metrics body (first sample of that name), or -1.
-double metric_value(const std::string& body, const std::string& name) {
-  const auto at = body.find("\n" + name + " ");
-  return at == std::string::npos ? -1 : std::stod(body.substr(at + name.size() + 2));
-}
-
 // The path of a fresh SQLite file in a test server's data directory.
 std::string fresh_sqlite_path() {
   TestServer probe;  // for its data directory and the configuration's cache

@@ -223,4 +223,12 @@ std::string url_encode(std::string_view s) {
   return out;
 }
 
+double metric_value(std::string_view metrics_body, std::string_view name) {
+  const std::string line_start = "\n" + std::string(name) + " ";
+  const std::size_t at = metrics_body.find(line_start);
+  if (at == std::string_view::npos)
+    return -1;
+  return std::stod(std::string(metrics_body.substr(at + line_start.size())));
+}
+
 }  // namespace subscriberd::testing

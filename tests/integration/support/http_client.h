@@ -66,4 +66,8 @@ class RawConnection {
 // Percent-encodes for a path segment or a query value.
 std::string url_encode(std::string_view s);
 
+// A metric's value in a /metrics body (the first sample of that exact name, labels included),
+// or -1 when there is none.
+double metric_value(std::string_view metrics_body, std::string_view name);
+
 }  // namespace subscriberd::testing
