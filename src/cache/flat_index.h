@@ -1,7 +1,6 @@
 #pragma once
 
 #include <algorithm>
-#include <bit>
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
@@ -21,9 +20,22 @@ constexpr std::uint64_t mix64(std::uint64_t x) {
   return x;
 }
 
-// A hash index of items that carry their own key, by open addressing: a power-of-two array of
-// 64-bit slots, each holding an item's address in its low 48 bits and a tag, the high 16 bits
-// of the key's hash (never part of a slot number), in its high 16 bits; 0 is an empty slot.
+// A FlatIndex's exact number of slots: at least kMinIndexSlots, below 2^32.
+inline constexpr std::size_t kMinIndexSlots = 16;
+struct IndexSlots {
+  std::size_t count;
+};
+
+// The slot where the probe for a hash starts: bits 16 to 47 of the hash scaled to the slot
+// count, by a multiplication rather than a modulo. Any count works, not only powers of two, so
+// an owner can size an index for its memory budget exactly.
+constexpr std::size_t home_slot(std::uint64_t hash, std::size_t slot_count) {
+  return static_cast<std::size_t>((((hash >> 16) & 0xffff'ffffu) * slot_count) >> 32);
+}
+
+// A hash index of items that carry their own key, by open addressing: an array of 64-bit
+// slots, each holding an item's address in its low 48 bits and a tag, the high 16 bits of the
+// key's hash (never part of a home slot), in its high 16 bits; 0 is an empty slot.
 // A look-up reads the slots from the key's home slot on and touches an item only when the tag
 // matches, so a hit costs the slot's cache line and the item's, and a miss usually the slot's
 // line alone.
@@ -33,7 +45,7 @@ constexpr std::uint64_t mix64(std::uint64_t x) {
 // for the standard containers: const functions may run together, anything else alone.
 //
 // KeyTraits provides `using Key` (cheap to copy, with ==), `static Key key_of(const Item&)` and
-// `static std::uint64_t hash(Key)` with well mixed low bits (the slot) and high bits (the tag).
+// `static std::uint64_t hash(Key)` with well mixed bits 16 to 63 (the home slot and the tag).
 // The items are not owned.
 template <typename Item, typename KeyTraits>
 class FlatIndex {
@@ -42,15 +54,18 @@ class FlatIndex {
 
   // Slots for expected_items at a load of at most 0.6: that many go in without growing.
   explicit FlatIndex(std::size_t expected_items)
-      : mask_(slots_for(expected_items) - 1),
-        slots_(std::make_unique<std::uint64_t[]>(slot_count())) {}
+      : FlatIndex(IndexSlots{slots_for(expected_items)}) {}
+  explicit FlatIndex(IndexSlots slots)
+      : slot_count_(slots.count), slots_(std::make_unique<std::uint64_t[]>(slot_count_)) {
+    assert(slots.count >= kMinIndexSlots && slots.count <= 0xffff'ffffu);
+  }
 
   FlatIndex(const FlatIndex&) = delete;
   FlatIndex& operator=(const FlatIndex&) = delete;
 
   Item* find(Key key) const {
     const std::uint64_t hash = KeyTraits::hash(key);
-    for (std::size_t i = hash & mask_;; i = next(i)) {
+    for (std::size_t i = home_slot(hash, slot_count_);; i = next(i)) {
       const std::uint64_t slot = slots_[i];
       if (slot == kEmpty)
         return nullptr;
@@ -77,7 +92,7 @@ class FlatIndex {
   bool erase(const Item* item) {
     const std::uint64_t hash = hash_of(*item);
     const std::uint64_t wanted = slot_for(item, hash);
-    std::size_t hole = hash & mask_;
+    std::size_t hole = home_slot(hash, slot_count_);
     for (; slots_[hole] != wanted; hole = next(hole)) {
       if (slots_[hole] == kEmpty)
         return false;
@@ -87,7 +102,7 @@ class FlatIndex {
     // moves on to where that item was; the run's end closes it. Finding an item's home slot
     // reads the item (the tag lacks the hash's low bits), but runs are short at our loads.
     for (std::size_t i = next(hole); slots_[i] != kEmpty; i = next(i)) {
-      const std::size_t home = hash_of(*item_of(slots_[i])) & mask_;
+      const std::size_t home = home_slot(hash_of(*item_of(slots_[i])), slot_count_);
       if (distance(home, i) >= distance(hole, i)) {
         slots_[hole] = slots_[i];
         hole = i;
@@ -99,18 +114,21 @@ class FlatIndex {
   }
 
   std::size_t size() const { return size_; }
-  std::size_t slot_count() const { return mask_ + 1; }
+  std::size_t slot_count() const { return slot_count_; }
+  // The most items it takes without growing.
+  std::size_t capacity() const { return slot_count_ * 3 / 4; }
+  // What its slots take in memory.
+  std::size_t memory_bytes() const { return slot_count() * sizeof(std::uint64_t); }
 
  private:
   static constexpr std::uint64_t kEmpty = 0;
   static constexpr int kAddressBits = 48;
   static constexpr std::uint64_t kAddressMask = (std::uint64_t{1} << kAddressBits) - 1;
-  static constexpr std::size_t kMinSlots = 16;
   static_assert(sizeof(void*) == 8, "a slot keeps the address in its low 48 bits");
 
-  // The power of two at or above items / 0.6.
+  // items / 0.6, rounded up.
   static std::size_t slots_for(std::size_t items) {
-    return std::bit_ceil(std::max(kMinSlots, (items * 5 + 2) / 3));
+    return std::max(kMinIndexSlots, (items * 5 + 2) / 3);
   }
   static std::uint64_t hash_of(const Item& item) {
     return KeyTraits::hash(KeyTraits::key_of(item));
@@ -124,13 +142,15 @@ class FlatIndex {
     return tag_of(hash) | address;
   }
 
-  std::size_t next(std::size_t i) const { return (i + 1) & mask_; }
+  std::size_t next(std::size_t i) const { return i + 1 == slot_count_ ? 0 : i + 1; }
   // How many slots on from `from` (wrapping around the end) `to` is.
-  std::size_t distance(std::size_t from, std::size_t to) const { return (to - from) & mask_; }
+  std::size_t distance(std::size_t from, std::size_t to) const {
+    return to >= from ? to - from : to + slot_count_ - from;
+  }
 
   // Puts a slot value into the first empty slot from the hash's home slot on.
   void place(std::uint64_t slot, std::uint64_t hash) {
-    std::size_t i = hash & mask_;
+    std::size_t i = home_slot(hash, slot_count_);
     while (slots_[i] != kEmpty)
       i = next(i);
     slots_[i] = slot;
@@ -141,16 +161,16 @@ class FlatIndex {
   // owner sizes the index for what it expects to hold).
   void grow() {
     const std::unique_ptr<std::uint64_t[]> old_slots =
-        std::exchange(slots_, std::make_unique<std::uint64_t[]>(2 * slot_count()));
-    const std::size_t old_count = slot_count();
-    mask_ = 2 * old_count - 1;
+        std::exchange(slots_, std::make_unique<std::uint64_t[]>(2 * slot_count_));
+    const std::size_t old_count = slot_count_;
+    slot_count_ = 2 * old_count;
     for (std::size_t i = 0; i < old_count; ++i) {
       if (old_slots[i] != kEmpty)
         place(old_slots[i], hash_of(*item_of(old_slots[i])));
     }
   }
 
-  std::size_t mask_;  // slot_count() - 1
+  std::size_t slot_count_;
   std::unique_ptr<std::uint64_t[]> slots_;
   std::size_t size_ = 0;
 };

@@ -1,5 +1,7 @@
 #include "cache/memory_cache.h"
 
+#include <algorithm>
+#include <bit>
 #include <cstring>
 #include <functional>
 #include <mutex>
@@ -68,14 +70,10 @@ struct MemoryCache::Entry {
 };
 
 std::size_t MemoryCache::entry_cost(std::size_t text_length) {
-  // Beyond the entry and its text: its slot in each of the two indexes, 8 bytes each. The
-  // indexes are sized up front for the most entries the budget can hold at a load of at most
-  // 0.6, rounded up to a power of two: a full cache loads them 0.3 to 0.6, which is 27 to 53
-  // bytes of slots per entry, 40 at a load of 0.4. Then the allocator rounds the entry up to
-  // its size class (jemalloc's are 16 bytes apart up to 128 bytes): 8 bytes on average.
-  constexpr std::size_t kIndexSlotBytes = 40;
+  // The allocator rounds the entry up to its size class (jemalloc's are 16 bytes apart up to
+  // 128 bytes): 8 bytes on average. The entry's index slots are charged with the indexes.
   constexpr std::size_t kAllocatorRoundingBytes = 8;
-  return sizeof(Entry) + text_length + kIndexSlotBytes + kAllocatorRoundingBytes;
+  return sizeof(Entry) + text_length + kAllocatorRoundingBytes;
 }
 
 MemoryCache::EmailKey::Key MemoryCache::EmailKey::key_of(const Entry& entry) {
@@ -93,22 +91,32 @@ std::uint64_t MemoryCache::IdKey::hash(Key id) {
 
 namespace {
 
-// The text of a short entry. The indexes are sized for a budget full of such entries, so
-// that real ones, nearly all longer, never make them grow.
+// The text of a short entry: real ones are nearly all longer.
 constexpr std::size_t kShortText = 24;
 
 }  // namespace
 
-// Index slots for as many entries as the budget can hold, allocated now: growing an index of
-// a million entries rereads all of them under the unique lock, and every look-up on every
-// thread would wait the 100 ms or more that takes. They take a quarter to a half of the
-// budget (64 MiB of the default 256 MiB) and are charged to the entries, 40 bytes each in
-// entry_cost: about right for a full cache of typical entries. A cache of long entries holds
-// fewer of them and can go over its budget, by at most the arrays' size less those charges.
+// Slots for each of the two indexes: as few as take, without growing, all the entries the rest
+// of the budget holds when every entry is short. S slots in each index take 16 S bytes of the
+// budget and hold 3 S / 4 entries, so S >= capacity / (16 + 3/4 of a short entry's cost).
+// That is about a fifth of the budget (58 MiB of the default 256 MiB).
+detail::IndexSlots MemoryCache::index_slots(std::size_t capacity_bytes) {
+  constexpr std::size_t kSlotBytes = 2 * sizeof(std::uint64_t);  // one slot in each index
+  const std::size_t slots = capacity_bytes * 4 / (4 * kSlotBytes + 3 * entry_cost(kShortText)) + 1;
+  return {std::clamp<std::size_t>(slots, detail::kMinIndexSlots, 0xffff'ffffu)};
+}
+
+// The index slots are allocated now, for the whole budget, and charged to it from the start:
+// growing an index of a million entries rereads all of them under the unique lock, and every
+// look-up on every thread would wait the 100 ms or more that takes. So the cache is bounded by
+// bytes (its entries plus these slots) and by count (what the indexes take without growing),
+// and only entries shorter than kShortText reach the count first.
 MemoryCache::MemoryCache(Options options)
     : options_(options),
-      by_id_(options.capacity_bytes / entry_cost(kShortText)),
-      by_email_(options.capacity_bytes / entry_cost(kShortText)) {}
+      by_id_(index_slots(options.capacity_bytes)),
+      by_email_(index_slots(options.capacity_bytes)),
+      max_entries_(std::min(by_id_.capacity(), by_email_.capacity())),
+      used_bytes_(by_id_.memory_bytes() + by_email_.memory_bytes()) {}
 
 MemoryCache::~MemoryCache() {
   if (hand_ == nullptr)
@@ -162,8 +170,8 @@ void MemoryCache::remember(const domain::Subscriber& subscriber) {
   const std::size_t text_length =
       subscriber.email.size() + subscriber.name.size() + subscriber.last_name.size();
   const std::size_t cost = entry_cost(text_length);
-  if (cost > options_.capacity_bytes)
-    return;
+  if (cost > options_.capacity_bytes - std::min(options_.capacity_bytes, index_bytes()))
+    return;  // it could not fit even in an empty cache
 
   std::unique_ptr<Entry, Entry::Destroy> entry(Entry::create(subscriber));
   {
@@ -171,8 +179,10 @@ void MemoryCache::remember(const domain::Subscriber& subscriber) {
     if (by_email_.find(subscriber.email) != nullptr || by_id_.find(subscriber.id) != nullptr) {
       return;  // insert-only data: what is cached is already right
     }
-    while (used_bytes_ + cost > options_.capacity_bytes && hand_ != nullptr)
+    while ((used_bytes_ + cost > options_.capacity_bytes || by_id_.size() >= max_entries_) &&
+           hand_ != nullptr) {
       evict_one();
+    }
 
     Entry* raw = entry.release();
     by_email_.insert(raw);
@@ -243,6 +253,10 @@ std::string MemoryCache::describe() const {
 std::size_t MemoryCache::size() const {
   std::shared_lock lock(mutex_);
   return by_id_.size();
+}
+
+std::size_t MemoryCache::index_bytes() const {
+  return by_id_.memory_bytes() + by_email_.memory_bytes();
 }
 
 std::size_t MemoryCache::used_bytes() const {

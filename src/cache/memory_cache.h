@@ -19,9 +19,9 @@ namespace subscriberd::cache {
 // bounded by bytes and evicted with the CLOCK algorithm (an LRU approximation whose hits only
 // set a flag, so look-ups share a reader lock and never reorder a list).
 //
-// Memory: two arrays of index slots sized up front for the budget (64 MiB of the default
-// 256 MiB), then about 50 bytes plus the three strings per entry; 1,000,000 subscribers with
-// typical names take about 150 MB.
+// Memory: two arrays of index slots allocated up front, about a fifth of the budget (58 MiB of
+// the default 256 MiB), then about 50 bytes plus the three strings per entry, all counted
+// against the budget; 1,000,000 subscribers with typical names take about 150 MB.
 class MemoryCache final : public SubscriberCache {
  public:
   struct Options {
@@ -44,7 +44,11 @@ class MemoryCache final : public SubscriberCache {
   // The synchronous core of find(), for tests and for callers that are not coroutines.
   CacheLookup lookup(const domain::LookupKey& key) const;
   std::size_t size() const;
+  // Bytes charged to the budget: the index slots, allocated up front, and the entries.
   std::size_t used_bytes() const;
+  // The most entries the indexes take (they never grow); only a cache of very short entries
+  // reaches it before its byte budget.
+  std::size_t max_entries() const { return max_entries_; }
 
  private:
   // A subscriber and its text in one allocation (memory_cache.cpp).
@@ -63,14 +67,17 @@ class MemoryCache final : public SubscriberCache {
 
   void evict_one();  // needs the unique lock
   static std::size_t entry_cost(std::size_t text_length);
+  static detail::IndexSlots index_slots(std::size_t capacity_bytes);
+  std::size_t index_bytes() const;
   static std::string negative_key(const domain::LookupKey& key);
 
   Options options_;
   mutable std::shared_mutex mutex_;
   detail::FlatIndex<Entry, IdKey> by_id_;
   detail::FlatIndex<Entry, EmailKey> by_email_;
+  const std::size_t max_entries_;
   Entry* hand_ = nullptr;  // CLOCK hand into the circular list of entries
-  std::size_t used_bytes_ = 0;
+  std::size_t used_bytes_;
 
   // Negative entries: key -> steady-clock deadline. Small, and cleared wholesale when full.
   mutable std::mutex negative_mutex_;

@@ -30,28 +30,34 @@ struct CountingKey {
 
 using MixedKey = CountingKey<mix64>;
 
-// One home slot (3) and one tag for every key.
+// A hash whose home slot is `slot` of 16 (bits 44 to 47 pick it), with the tag `tag`.
+constexpr std::uint64_t hash_at(std::uint64_t slot, std::uint64_t tag) {
+  return tag << 48 | slot << 44;
+}
+
+// One home slot (3 of 16) and one tag for every key.
 constexpr std::uint64_t same_hash(std::uint64_t) {
-  return 0xbeef'0000'0000'0003u;
+  return hash_at(3, 0xbeef);
 }
 using SameHashKey = CountingKey<same_hash>;
 
-// One home slot (3), a different tag for every key below 2^16.
+// One home slot (3 of 16), a different tag for every key below 2^16.
 constexpr std::uint64_t same_home(std::uint64_t key) {
-  return key << 48 | 3u;
+  return hash_at(3, key);
 }
 using SameHomeKey = CountingKey<same_home>;
 
 // Home slots 14, 15 and 0 of 16, so runs wrap around the end of the array; tags shared.
 constexpr std::uint64_t near_the_end(std::uint64_t key) {
-  return 0xbeef'0000'0000'0000u | ((14 + key % 3) & 15);
+  return hash_at((14 + key % 3) & 15, 0xbeef);
 }
 using NearTheEndKey = CountingKey<near_the_end>;
 
-// 64 home slots, 4 tags: long runs, many equal tags, whatever the table's size.
+// At most 64 home slots (bits 42 to 47), 4 tags: long runs, many equal tags, whatever the
+// table's size.
 constexpr std::uint64_t crowded(std::uint64_t key) {
   const std::uint64_t h = mix64(key);
-  return (h & 0x0003'0000'0000'0000u) | (h & 63);
+  return (h & 0x0003'0000'0000'0000u) | (h & 63) << 42;
 }
 using CrowdedKey = CountingKey<crowded>;
 
@@ -88,11 +94,37 @@ TEST(FlatIndex, SizedUpFrontForTheExpectedItems) {
   auto all = items(1000);
   FlatIndex<Item, MixedKey> index(all.size());
   const std::size_t slots = index.slot_count();
-  EXPECT_EQ(slots & (slots - 1), 0u) << "a power of two";
   EXPECT_LE(all.size() * 10, slots * 6) << "a load of at most 0.6";
+  EXPECT_LT(slots, all.size() * 2) << "no rounding up to a power of two";
   for (auto& item : all)
     index.insert(item.get());
   EXPECT_EQ(index.slot_count(), slots) << "no growth";
+}
+
+TEST(FlatIndex, TakesAnExactSlotCount) {
+  auto all = items(750);
+  FlatIndex<Item, MixedKey> index(IndexSlots{1000});
+  EXPECT_EQ(index.slot_count(), 1000u);
+  EXPECT_EQ(index.capacity(), 750u);
+  EXPECT_EQ(index.memory_bytes(), 8000u);
+  for (auto& item : all)
+    index.insert(item.get());
+  EXPECT_EQ(index.slot_count(), 1000u) << "its capacity goes in without growing";
+  for (auto& item : all)
+    ASSERT_EQ(index.find(item->key), item.get()) << item->key;
+}
+
+TEST(FlatIndex, HomeSlotsSpanAnySlotCount) {
+  for (std::size_t count : {16u, 17u, 23u, 1000u, 3'834'792u}) {
+    EXPECT_EQ(home_slot(0, count), 0u) << count;
+    EXPECT_EQ(home_slot(~std::uint64_t{0}, count), count - 1) << count;
+    EXPECT_EQ(home_slot(0xffff'0000'0000'ffffu, count), 0u) << "the tag and low bits do not count";
+  }
+  std::vector<int> hits(23);
+  for (std::uint64_t key = 0; key < 23'000; ++key)
+    ++hits[home_slot(mix64(key), hits.size())];
+  for (int n : hits)
+    EXPECT_NEAR(n, 1000, 150);
 }
 
 TEST(FlatIndex, GrowsPastItsInitialSize) {
@@ -237,7 +269,7 @@ TEST(FlatIndex, SequentialIdsGetDifferentTagsAndSlots) {
   std::unordered_set<std::uint64_t> slots;
   for (std::uint64_t id = 7'000'000'000'000'000'000u; id < 7'000'000'000'000'001'000u; ++id) {
     tags.insert(mix64(id) >> 48);
-    slots.insert(mix64(id) & 4095);
+    slots.insert(home_slot(mix64(id), 4096));
   }
   // 1,000 random picks of 65,536 tags repeat about 8; of 4,096 slots, about 110.
   EXPECT_GT(tags.size(), 970u);

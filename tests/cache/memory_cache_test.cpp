@@ -47,8 +47,25 @@ MemoryCache::Options options(std::size_t capacity_bytes,
 // What one entry of subscriber(n) costs, as the cache counts it.
 std::size_t entry_cost() {
   MemoryCache probe(options(1u << 20));
+  const std::size_t empty = probe.used_bytes();
   probe.remember(subscriber(0));
-  return probe.used_bytes();
+  return probe.used_bytes() - empty;
+}
+
+// What a cache of this budget charges for its index slots before it holds anything.
+std::size_t index_bytes(std::size_t capacity) {
+  return MemoryCache(options(capacity)).used_bytes();
+}
+
+// A budget with room for `entries` entries of subscriber(n) and half of another, besides the
+// index slots. The slots grow with the budget, so settle on a budget that holds both.
+std::size_t capacity_for(std::size_t entries) {
+  const std::size_t cost = entry_cost();
+  const std::size_t for_entries = entries * cost + cost / 2;
+  std::size_t capacity = for_entries;
+  while (for_entries + index_bytes(capacity) != capacity)
+    capacity = for_entries + index_bytes(capacity);
+  return capacity;
 }
 
 bool has(const MemoryCache& cache, const Subscriber& s) {
@@ -107,7 +124,7 @@ TEST(MemoryCache, EmptyCacheMisses) {
   EXPECT_EQ(cache.lookup(LookupKey::by_id(0)).kind, Kind::kMiss);
   EXPECT_EQ(cache.lookup(LookupKey::by_email("")).kind, Kind::kMiss);
   EXPECT_EQ(cache.size(), 0u);
-  EXPECT_EQ(cache.used_bytes(), 0u);
+  EXPECT_EQ(cache.used_bytes(), index_bytes(1u << 20));
 }
 
 TEST(MemoryCache, InsertOnlyFirstRecordStays) {
@@ -174,13 +191,22 @@ TEST(MemoryCache, HealthAndDescription) {
 
 // --- capacity and eviction ------------------------------------------------------------------
 
+TEST(MemoryCache, TheIndexSlotsAreChargedUpFront) {
+  constexpr std::size_t kCapacity = 1u << 20;
+  MemoryCache cache(options(kCapacity));
+  EXPECT_EQ(cache.size(), 0u);
+  EXPECT_GE(cache.used_bytes(), kCapacity / 8);
+  EXPECT_LE(cache.used_bytes(), kCapacity / 4);
+}
+
 TEST(MemoryCache, UsedBytesGrowPerEntry) {
   const std::size_t cost = entry_cost();
   MemoryCache cache(options(1u << 20));
+  const std::size_t slots = cache.used_bytes();
   for (std::uint64_t n = 0; n < 10; ++n)
     cache.remember(subscriber(n));
   EXPECT_EQ(cache.size(), 10u);
-  EXPECT_EQ(cache.used_bytes(), 10 * cost);
+  EXPECT_EQ(cache.used_bytes(), slots + 10 * cost);
   // An entry's cost includes its text.
   EXPECT_GT(cost, subscriber(0).email.size() + subscriber(0).name.size() +
                       subscriber(0).last_name.size());
@@ -188,15 +214,16 @@ TEST(MemoryCache, UsedBytesGrowPerEntry) {
 
 TEST(MemoryCache, CapacityIsRespectedAndEntriesAreEvicted) {
   const std::size_t cost = entry_cost();
-  const std::size_t capacity = 20 * cost + cost / 2;  // room for 20 entries
+  const std::size_t capacity = capacity_for(20);
   MemoryCache cache(options(capacity));
+  const std::size_t slots = cache.used_bytes();
   for (std::uint64_t n = 0; n < 1000; ++n) {
     cache.remember(subscriber(n));
     ASSERT_LE(cache.used_bytes(), capacity) << "after " << n;
     ASSERT_TRUE(has(cache, subscriber(n))) << "the newest entry is always kept: " << n;
   }
   EXPECT_EQ(cache.size(), 20u);
-  EXPECT_EQ(cache.used_bytes(), 20 * cost);
+  EXPECT_EQ(cache.used_bytes(), slots + 20 * cost);
   EXPECT_FALSE(has(cache, subscriber(0)));
   // An evicted entry is gone under both keys.
   EXPECT_EQ(cache.lookup(LookupKey::by_email(subscriber(0).email)).kind, Kind::kMiss);
@@ -204,16 +231,17 @@ TEST(MemoryCache, CapacityIsRespectedAndEntriesAreEvicted) {
 
 TEST(MemoryCache, EntryLargerThanTheWholeCacheIsNotStored) {
   const std::size_t cost = entry_cost();
-  MemoryCache cache(options(cost - 1));
+  MemoryCache cache(options(capacity_for(1) - cost / 2 - 1));  // one byte short of one entry
+  const std::size_t slots = cache.used_bytes();
   cache.remember(subscriber(1));
   EXPECT_EQ(cache.size(), 0u);
-  EXPECT_EQ(cache.used_bytes(), 0u);
+  EXPECT_EQ(cache.used_bytes(), slots);
   EXPECT_EQ(cache.lookup(LookupKey::by_id(subscriber(1).id)).kind, Kind::kMiss);
 }
 
 TEST(MemoryCache, BigEntryEvictsSeveralSmallOnes) {
   const std::size_t cost = entry_cost();
-  const std::size_t capacity = 4 * cost;
+  const std::size_t capacity = capacity_for(4);
   MemoryCache cache(options(capacity));
   for (std::uint64_t n = 0; n < 4; ++n)
     cache.remember(subscriber(n));
@@ -228,8 +256,7 @@ TEST(MemoryCache, BigEntryEvictsSeveralSmallOnes) {
 }
 
 TEST(MemoryCache, ClockEvictsTheOldestUntouchedEntry) {
-  const std::size_t cost = entry_cost();
-  MemoryCache cache(options(2 * cost));
+  MemoryCache cache(options(capacity_for(2)));
   const Subscriber a = subscriber(1), b = subscriber(2), c = subscriber(3);
   cache.remember(a);
   cache.remember(b);
@@ -240,8 +267,7 @@ TEST(MemoryCache, ClockEvictsTheOldestUntouchedEntry) {
 }
 
 TEST(MemoryCache, ClockKeepsARecentlyLookedUpEntry) {
-  const std::size_t cost = entry_cost();
-  MemoryCache cache(options(2 * cost));
+  MemoryCache cache(options(capacity_for(2)));
   const Subscriber a = subscriber(1), b = subscriber(2), c = subscriber(3);
   cache.remember(a);
   cache.remember(b);
@@ -253,8 +279,7 @@ TEST(MemoryCache, ClockKeepsARecentlyLookedUpEntry) {
 }
 
 TEST(MemoryCache, SecondChanceIsUsedUp) {
-  const std::size_t cost = entry_cost();
-  MemoryCache cache(options(2 * cost));
+  MemoryCache cache(options(capacity_for(2)));
   const Subscriber a = subscriber(1), b = subscriber(2), c = subscriber(3), d = subscriber(4);
   cache.remember(a);
   cache.remember(b);
@@ -268,8 +293,8 @@ TEST(MemoryCache, SecondChanceIsUsedUp) {
 }
 
 TEST(MemoryCache, HotEntrySurvivesAStreamOfNewOnes) {
-  const std::size_t cost = entry_cost();
-  MemoryCache cache(options(8 * cost));
+  const std::size_t capacity = capacity_for(8);
+  MemoryCache cache(options(capacity));
   const Subscriber hot = subscriber(0);
   cache.remember(hot);
   for (std::uint64_t n = 1; n < 200; ++n) {
@@ -277,12 +302,11 @@ TEST(MemoryCache, HotEntrySurvivesAStreamOfNewOnes) {
     cache.remember(subscriber(n));
   }
   EXPECT_TRUE(has(cache, hot));
-  EXPECT_LE(cache.used_bytes(), 8 * cost);
+  EXPECT_LE(cache.used_bytes(), capacity);
 }
 
 TEST(MemoryCache, AfterEvictionsTheRestIsFoundByIdAndByEmail) {
-  const std::size_t cost = entry_cost();
-  MemoryCache cache(options(50 * cost));
+  MemoryCache cache(options(capacity_for(50)));
   for (std::uint64_t n = 0; n < 500; ++n) {
     cache.remember(subscriber(n));
     if (n % 7 == 0)
@@ -309,8 +333,9 @@ TEST(MemoryCache, AfterEvictionsTheRestIsFoundByIdAndByEmail) {
 
 TEST(MemoryCache, ManyEvictionsThroughASmallBudget) {
   const std::size_t cost = entry_cost();
-  const std::size_t capacity = 100 * cost;
+  const std::size_t capacity = capacity_for(100);
   MemoryCache cache(options(capacity));
+  const std::size_t slots = cache.used_bytes();
   for (std::uint64_t n = 0; n < 100'000; ++n) {
     cache.remember(subscriber(n));
     if (n % 3 == 0)
@@ -319,7 +344,7 @@ TEST(MemoryCache, ManyEvictionsThroughASmallBudget) {
     ASSERT_LE(cache.size(), 100u) << n;
   }
   EXPECT_EQ(cache.size(), 100u);
-  EXPECT_EQ(cache.used_bytes(), 100 * cost);
+  EXPECT_EQ(cache.used_bytes(), slots + 100 * cost);
   // The newest entries are the last the hand reaches.
   for (std::uint64_t n = 100'000 - 50; n < 100'000; ++n) {
     const Subscriber s = subscriber(n);
@@ -327,6 +352,53 @@ TEST(MemoryCache, ManyEvictionsThroughASmallBudget) {
     EXPECT_EQ(cache.lookup(LookupKey::by_email(s.email)).kind, Kind::kHit) << n;
   }
   EXPECT_FALSE(has(cache, subscriber(0)));
+}
+
+TEST(MemoryCache, LongEntriesNeverTakeItOverItsBudget) {
+  constexpr std::size_t kCapacity = 64 * 1024;
+  MemoryCache cache(options(kCapacity));
+  for (std::uint64_t n = 0; n < 500; ++n) {
+    Subscriber s = subscriber(n);
+    s.name = std::string(1500 + n % 500, 'n');
+    cache.remember(s);
+    ASSERT_TRUE(has(cache, s)) << n;
+    ASSERT_LE(cache.used_bytes(), kCapacity) << n;
+  }
+  EXPECT_GT(cache.size(), 10u);
+}
+
+TEST(MemoryCache, VeryShortEntriesAreBoundedByTheIndexes) {
+  constexpr std::size_t kCapacity = 4096;
+  MemoryCache cache(options(kCapacity));
+  const std::size_t slots = cache.used_bytes();
+  auto tiny = [](std::uint64_t n) {
+    Subscriber s;
+    s.id = n + 1;
+    s.email = "u" + std::to_string(n) + "@x.io";
+    s.created_at_ms = 1'700'000'000'000;
+    return s;
+  };
+  MemoryCache probe(options(kCapacity));
+  probe.remember(tiny(0));
+  const std::size_t tiny_cost = probe.used_bytes() - slots;
+  ASSERT_LT(cache.max_entries(), (kCapacity - slots) / tiny_cost)
+      << "the bytes left would hold more tiny entries than the indexes take";
+
+  for (std::uint64_t n = 0; n < 1000; ++n) {
+    cache.remember(tiny(n));
+    ASSERT_LE(cache.size(), cache.max_entries()) << n;
+    ASSERT_TRUE(has(cache, tiny(n))) << n;
+  }
+  EXPECT_EQ(cache.size(), cache.max_entries());
+  EXPECT_LT(cache.used_bytes(), kCapacity);
+  std::size_t found = 0;
+  for (std::uint64_t n = 0; n < 1000; ++n) {
+    const Subscriber s = tiny(n);
+    const bool by_id = has(cache, s);
+    ASSERT_EQ(by_id, cache.lookup(LookupKey::by_email(s.email)).kind == Kind::kHit) << n;
+    found += by_id ? 1 : 0;
+  }
+  EXPECT_EQ(found, cache.max_entries());
 }
 
 TEST(MemoryCache, EntriesWithAlmostNoTextAreAllFound) {
@@ -365,7 +437,7 @@ TEST(MemoryCache, NegativeEntryAnswersAbsent) {
   EXPECT_EQ(cache.lookup(LookupKey::by_email("other@example.com")).kind, Kind::kMiss);
   EXPECT_EQ(cache.lookup(LookupKey::by_id(405)).kind, Kind::kMiss);
   EXPECT_EQ(cache.size(), 0u);
-  EXPECT_EQ(cache.used_bytes(), 0u);
+  EXPECT_EQ(cache.used_bytes(), index_bytes(1u << 20)) << "negative entries are not charged";
 }
 
 TEST(MemoryCache, NegativeEntriesExpire) {
@@ -398,8 +470,7 @@ TEST(MemoryCache, RememberOverridesANegativeEntry) {
 TEST(MemoryCache, NegativeEntryIsGoneOnceTheSubscriberIsEvicted) {
   // remember() clears the negative entries of the subscriber, so after its eviction the cache
   // says "ask the store" rather than "absent".
-  const std::size_t cost = entry_cost();
-  MemoryCache cache(options(cost));
+  MemoryCache cache(options(capacity_for(1)));
   const Subscriber s = subscriber(5);
   cache.remember_absent(LookupKey::by_email(s.email));
   cache.remember(s);
@@ -431,8 +502,9 @@ TEST(MemoryCache, NegativeEntriesAreBounded) {
 
 TEST(MemoryCache, ConcurrentLookupsAndRemembersAreSafe) {
   const std::size_t cost = entry_cost();
-  const std::size_t capacity = 64 * cost;  // small: eviction runs all the time
+  const std::size_t capacity = capacity_for(64);  // small: eviction runs all the time
   MemoryCache cache(options(capacity, 1ms));
+  const std::size_t slots = cache.used_bytes();
   constexpr int kThreads = 4;
   constexpr std::uint64_t kPerThread = 3000;
   std::atomic<bool> mismatch{false};
@@ -478,7 +550,7 @@ TEST(MemoryCache, ConcurrentLookupsAndRemembersAreSafe) {
   EXPECT_GT(hits.load(), 0u);
   EXPECT_LE(cache.used_bytes(), capacity);
   EXPECT_LE(cache.size(), 64u);
-  EXPECT_EQ(cache.used_bytes(), cache.size() * cost);
+  EXPECT_EQ(cache.used_bytes(), slots + cache.size() * cost);
 }
 
 }  // namespace
