@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fcntl.h>
+#include <deque>
 #include <limits>
 #include <memory>
 #include <netinet/tcp.h>
@@ -48,6 +48,7 @@ struct Connection {
     if (fd >= 0)
       ::close(fd);  // also takes it out of the epoll set
     fd = -1;
+    connecting = false;
     wants_write = false;
   }
 
@@ -57,12 +58,15 @@ struct Connection {
   std::vector<char> buffer;
   // The request in flight.
   bool in_flight = false;
-  bool wants_write = false;  // the kernel did not take the whole request: EPOLLOUT is armed
+  bool connecting = false;   // its connection is still being made; the request waits for it
+  bool wants_write = false;  // EPOLLOUT is armed: connecting, or the kernel took part of it
   Op op = Op::kStatic;
   Clock::time_point intended{};
   Clock::time_point sent_at{};
   std::size_t written = 0;
   std::size_t used = 0;  // bytes of the response in `buffer`
+  // A connection that could not connect rests until then before it is used again.
+  Clock::time_point retry_at{};
 };
 
 class ThreadDriver {
@@ -90,7 +94,10 @@ class ThreadDriver {
       connections_.push_back(
           std::make_unique<Connection>(*settings_.scenario, number, schedule_.get_all_next));
       Connection& connection = *connections_.back();
-      if (!open(connection))  // before the start, so the first requests pay no handshake
+      // Before the start, so the first requests pay no handshake; one that fails is made
+      // again when it is first used.
+      const int fd = connect_blocking(settings_.endpoint);
+      if (fd < 0 || !watch(connection, fd, EPOLLIN))
         ++stats_.connect_errors;
       idle_.push_back(&connection);
     }
@@ -99,19 +106,16 @@ class ThreadDriver {
     Clock::time_point next_sweep = Clock::now() + kSweepPeriod;
     std::array<epoll_event, kEventsPerWait> events{};
     for (;;) {
-      Clock::time_point now = Clock::now();
-      issue(now);
+      issue(Clock::now());
       if (done_issuing_ && in_flight_ == 0)
         return true;
+      const Clock::time_point now = Clock::now();
       if (now >= next_sweep) {
         sweep(now);
         next_sweep = now + kSweepPeriod;
       }
-      Clock::time_point wake = next_sweep;
-      if (holds_slot_ && !idle_.empty())
-        wake = std::min(wake, pending_due_);
-      const auto wait =
-          std::chrono::duration_cast<std::chrono::nanoseconds>(std::max(wake - now, {}));
+      const auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(
+          std::max(next_wake(next_sweep) - now, {}));
       const timespec timeout{static_cast<time_t>(wait.count() / 1'000'000'000),
                              static_cast<long>(wait.count() % 1'000'000'000)};
       const int ready = ::epoll_pwait2(epoll_, events.data(), kEventsPerWait, &timeout, nullptr);
@@ -127,8 +131,31 @@ class ThreadDriver {
   }
 
  private:
-  // Sends every request that is due on an idle connection.
+  // When the loop must wake even if no socket has news: the next sweep, the held slot's due
+  // time when a connection is free to send it, or the end of a connection's rest.
+  Clock::time_point next_wake(Clock::time_point next_sweep) const {
+    Clock::time_point wake = next_sweep;
+    if (holds_slot_ && !idle_.empty())
+      wake = std::min(wake, pending_due_);
+    if (!done_issuing_) {
+      for (const Connection* connection : resting_)
+        wake = std::min(wake, connection->retry_at);
+    }
+    return wake;
+  }
+
+  // Sends every request that is due on an idle connection, the one idle longest first: the
+  // load spreads over all the connections, as it would over independent clients.
   void issue(Clock::time_point now) {
+    for (std::size_t i = 0; i < resting_.size();) {
+      if (resting_[i]->retry_at <= now) {
+        idle_.push_back(resting_[i]);
+        resting_[i] = resting_.back();
+        resting_.pop_back();
+      } else {
+        ++i;
+      }
+    }
     if (!schedule_.open_loop && finished_ == connections_.size())
       done_issuing_ = true;
     while (!idle_.empty() && !done_issuing_) {
@@ -158,8 +185,8 @@ class ThreadDriver {
         intended = now;
       }
 
-      Connection& connection = *idle_.back();
-      idle_.pop_back();
+      Connection& connection = *idle_.front();
+      idle_.pop_front();
       const Op op = settings_.mix->pick(connection.factory.rng());
       if (!connection.factory.build(op, connection.request)) {
         ++finished_;  // get_all is complete: this connection is done
@@ -167,41 +194,68 @@ class ThreadDriver {
           done_issuing_ = true;
         continue;
       }
-      if (connection.fd < 0 && !open(connection)) {
-        ++stats_.connect_errors;
-        idle_.push_back(&connection);
-        if (!schedule_.open_loop) {  // do not spin on a refused port
-          std::this_thread::sleep_for(kReconnectPause);
-          now = Clock::now();
-        }
-        continue;
-      }
-      connection.in_flight = true;
-      connection.op = op;
-      connection.intended = intended;
-      connection.sent_at = now;
-      connection.written = 0;
-      connection.used = 0;
-      ++in_flight_;
-      write_request(connection);
+      start(connection, op, intended, now);
     }
   }
 
-  bool open(Connection& connection) {
-    connection.close();
-    const int fd = connect_blocking(settings_.endpoint);
-    if (fd < 0)
-      return false;
+  void start(Connection& connection, Op op, Clock::time_point intended, Clock::time_point now) {
+    connection.in_flight = true;
+    connection.op = op;
+    connection.intended = intended;
+    connection.sent_at = now;
+    connection.written = 0;
+    connection.used = 0;
+    ++in_flight_;
+    if (connection.fd >= 0) {
+      write_request(connection);
+    } else if (!begin_connect(connection)) {
+      connect_failed(connection);
+    } else if (!connection.connecting) {
+      write_request(connection);  // connected at once
+    }
+  }
+
+  // Registers a connected socket with epoll.
+  bool watch(Connection& connection, int fd, std::uint32_t events) {
     epoll_event interest{};
-    interest.events = EPOLLIN;
+    interest.events = events;
     interest.data.ptr = &connection;
-    if (::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK) != 0 ||
-        ::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &interest) != 0) {
+    if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &interest) != 0) {
       ::close(fd);
       return false;
     }
     connection.fd = fd;
+    connection.wants_write = (events & EPOLLOUT) != 0;
     return true;
+  }
+
+  // Starts a connection without waiting for it: the loop goes on with the others, and the
+  // request goes out when epoll reports the socket writable (or the sweep times it out).
+  bool begin_connect(Connection& connection) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+      return false;
+    const int on = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    const sockaddr_in& endpoint = settings_.endpoint;
+    const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&endpoint), sizeof endpoint);
+    if (rc != 0 && errno != EINPROGRESS) {
+      ::close(fd);
+      return false;
+    }
+    if (!watch(connection, fd, EPOLLIN | EPOLLOUT))
+      return false;
+    connection.connecting = rc != 0;
+    return true;
+  }
+
+  void connect_failed(Connection& connection) {
+    ++stats_.connect_errors;
+    connection.close();
+    connection.in_flight = false;
+    --in_flight_;
+    connection.retry_at = Clock::now() + kReconnectPause;  // do not spin on a refused port
+    resting_.push_back(&connection);
   }
 
   void set_write_interest(Connection& connection, bool wanted) {
@@ -233,18 +287,34 @@ class ThreadDriver {
   }
 
   void on_event(Connection& connection, std::uint32_t events) {
+    constexpr std::uint32_t kReadable = EPOLLIN | EPOLLERR | EPOLLHUP;
     if (!connection.in_flight) {
       // An idle connection is readable only when the server closed it (a keep-alive timeout)
       // or sent bytes nobody asked for. Either way it starts afresh when next used.
+      if ((events & kReadable) == 0)
+        return;
       char byte;
       if (::recv(connection.fd, &byte, 1, 0) > 0)
         ++stats_.protocol_errors;
       connection.close();
       return;
     }
+    if (connection.connecting) {
+      if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) == 0)
+        return;
+      int error = 0;
+      socklen_t length = sizeof error;
+      if (::getsockopt(connection.fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0 || error != 0) {
+        connect_failed(connection);
+        return;
+      }
+      connection.connecting = false;
+      write_request(connection);
+      return;
+    }
     if ((events & EPOLLOUT) != 0 && connection.written < connection.request.size())
       write_request(connection);
-    if (connection.in_flight && (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0)
+    if (connection.in_flight && (events & kReadable) != 0)
       read_response(connection);
   }
 
@@ -300,8 +370,11 @@ class ThreadDriver {
     ++stats_.statuses[head.status];
     stats_.last_completion = std::max(stats_.last_completion, done);
     end_request(connection);
-    if (head.close || connection.used != total)
-      connection.close();  // the server closes, or sent more than asked for: start afresh
+    // Start afresh when the server closes, sent more than the answer, or answered before it
+    // had the whole request.
+    if (head.close || connection.used != total || connection.written < connection.request.size()) {
+      connection.close();
+    }
   }
 
   void fail(Connection& connection, bool timed_out) {
@@ -320,7 +393,7 @@ class ThreadDriver {
     idle_.push_back(&connection);
   }
 
-  // Ends every request that has waited longer than the timeout.
+  // Ends every request (or connection attempt) that has waited longer than the timeout.
   void sweep(Clock::time_point now) {
     for (const auto& connection : connections_) {
       if (connection->in_flight && now - connection->sent_at > settings_.timeout)
@@ -333,7 +406,8 @@ class ThreadDriver {
   Stats& stats_;
   int epoll_ = -1;
   std::vector<std::unique_ptr<Connection>> connections_;
-  std::vector<Connection*> idle_;
+  std::deque<Connection*> idle_;      // first in, first out
+  std::vector<Connection*> resting_;  // could not connect; back to idle_ at their retry_at
   std::size_t in_flight_ = 0;
   std::size_t finished_ = 0;  // connections that covered their share of get_all
   bool done_issuing_ = false;

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <arpa/inet.h>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -196,10 +197,6 @@ std::vector<std::string> read_lines(const std::string& path) {
   return lines;
 }
 
-}  // namespace
-
-// Follows next_cursor from the newest page for `pages` pages, one request at a time, and prints
-// every cursor it was given (one a line): the list scenario then asks for them at random.
 // Sends all of `data` on a blocking socket.
 bool send_all(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -213,6 +210,10 @@ bool send_all(int fd, std::string_view data) {
   return true;
 }
 
+}  // namespace
+
+// Follows next_cursor from the newest page for `pages` pages, one request at a time, and prints
+// every cursor it was given (one a line): the list scenario then asks for them at random.
 int walk(const Options& options, const sockaddr_in& endpoint) {
   const int fd = bench::connect_blocking(endpoint);
   if (fd < 0) {
