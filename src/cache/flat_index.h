@@ -160,6 +160,7 @@ class FlatIndex {
   // hash is computed again: a read of every item, acceptable only because it is rare (the
   // owner sizes the index for what it expects to hold).
   void grow() {
+    assert(2 * slot_count_ <= 0xffff'ffffu && "home_slot() takes counts below 2^32");
     const std::unique_ptr<std::uint64_t[]> old_slots =
         std::exchange(slots_, std::make_unique<std::uint64_t[]>(2 * slot_count_));
     const std::size_t old_count = slot_count_;
