@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <fcntl.h>
 #include <limits>
 #include <memory>
 #include <netinet/tcp.h>
@@ -215,12 +216,15 @@ class ThreadDriver {
     }
   }
 
-  // Registers a connected socket with epoll.
+  // Registers a socket with epoll, non-blocking: the loop must never wait in a send or a
+  // receive (the first connections are made with a blocking connect, before the start).
   bool watch(Connection& connection, int fd, std::uint32_t events) {
     epoll_event interest{};
     interest.events = events;
     interest.data.ptr = &connection;
-    if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &interest) != 0) {
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0 ||
+        ::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &interest) != 0) {
       ::close(fd);
       return false;
     }
