@@ -30,6 +30,17 @@ constexpr auto kReconnectPause = std::chrono::milliseconds(10);
 constexpr std::size_t kFirstBufferSize = 64 * 1024;
 constexpr int kEventsPerWait = 64;
 
+// A TCP socket with Nagle off (a request goes out whole, at once); -1 on failure.
+int tcp_socket(int type_flags) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | type_flags, 0);
+  const int on = 1;
+  if (fd >= 0 && ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 std::uint32_t clamp_micros(Clock::duration d) {
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
   return static_cast<std::uint32_t>(
@@ -236,11 +247,9 @@ class ThreadDriver {
   // Starts a connection without waiting for it: the loop goes on with the others, and the
   // request goes out when epoll reports the socket writable (or the sweep times it out).
   bool begin_connect(Connection& connection) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const int fd = tcp_socket(SOCK_NONBLOCK);
     if (fd < 0)
       return false;
-    const int on = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     const sockaddr_in& endpoint = settings_.endpoint;
     const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&endpoint), sizeof endpoint);
     if (rc != 0 && errno != EINPROGRESS) {
@@ -282,7 +291,7 @@ class ThreadDriver {
           set_write_interest(connection, true);  // the rest goes when there is room
         return;
       } else if (errno != EINTR) {
-        fail(connection, /*timed_out=*/false);
+        fail(connection, stats_.io_errors);
         return;
       }
     }
@@ -330,7 +339,7 @@ class ThreadDriver {
       const std::size_t room = buffer.size() - connection.used;
       const ssize_t n = ::recv(connection.fd, buffer.data() + connection.used, room, 0);
       if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-        fail(connection, /*timed_out=*/false);  // closed or broken before the answer was whole
+        fail(connection, stats_.io_errors);  // closed or broken before the answer was whole
         return;
       }
       if (n < 0) {
@@ -343,9 +352,7 @@ class ThreadDriver {
       const HeadParse state =
           parse_response_head(std::string_view(buffer.data(), connection.used), head);
       if (state == HeadParse::kInvalid) {
-        ++stats_.protocol_errors;
-        end_request(connection);
-        connection.close();
+        fail(connection, stats_.protocol_errors);
         return;
       }
       if (state == HeadParse::kComplete) {
@@ -381,12 +388,10 @@ class ThreadDriver {
     }
   }
 
-  void fail(Connection& connection, bool timed_out) {
-    if (timed_out) {
-      ++stats_.timeouts;
-    } else {
-      ++stats_.io_errors;
-    }
+  // Counts the request in flight as an error of the kind `errors` counts, and drops the
+  // connection: it starts afresh when next used.
+  void fail(Connection& connection, std::uint64_t& errors) {
+    ++errors;
     end_request(connection);
     connection.close();
   }
@@ -401,7 +406,7 @@ class ThreadDriver {
   void sweep(Clock::time_point now) {
     for (const auto& connection : connections_) {
       if (connection->in_flight && now - connection->sent_at > settings_.timeout)
-        fail(*connection, /*timed_out=*/true);
+        fail(*connection, stats_.timeouts);
     }
   }
 
@@ -444,12 +449,9 @@ void Stats::merge(const Stats& other) {
 }
 
 int connect_blocking(const sockaddr_in& endpoint) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return -1;
-  const int on = 1;
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&endpoint), sizeof endpoint) != 0 ||
-      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0) {
+  const int fd = tcp_socket(0);
+  if (fd >= 0 &&
+      ::connect(fd, reinterpret_cast<const sockaddr*>(&endpoint), sizeof endpoint) != 0) {
     ::close(fd);
     return -1;
   }
