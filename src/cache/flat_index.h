@@ -20,8 +20,10 @@ constexpr std::uint64_t mix64(std::uint64_t x) {
   return x;
 }
 
-// A FlatIndex's exact number of slots: at least kMinIndexSlots, below 2^32.
+// A FlatIndex's exact number of slots: from kMinIndexSlots to kMaxIndexSlots (home_slot()
+// scales 32 bits of the hash by the count in 64-bit arithmetic).
 inline constexpr std::size_t kMinIndexSlots = 16;
+inline constexpr std::size_t kMaxIndexSlots = 0xffff'ffffu;
 struct IndexSlots {
   std::size_t count;
 };
@@ -57,7 +59,7 @@ class FlatIndex {
       : FlatIndex(IndexSlots{slots_for(expected_items)}) {}
   explicit FlatIndex(IndexSlots slots)
       : slot_count_(slots.count), slots_(std::make_unique<std::uint64_t[]>(slot_count_)) {
-    assert(slots.count >= kMinIndexSlots && slots.count <= 0xffff'ffffu);
+    assert(slots.count >= kMinIndexSlots && slots.count <= kMaxIndexSlots);
   }
 
   FlatIndex(const FlatIndex&) = delete;
@@ -81,7 +83,7 @@ class FlatIndex {
   void insert(Item* item) {
     assert(find(KeyTraits::key_of(*item)) == nullptr);
     // Past a load of 0.75 the runs of full slots, and so the probes, get long.
-    if ((size_ + 1) * 4 > slot_count() * 3)
+    if (size_ >= capacity())
       grow();
     const std::uint64_t hash = hash_of(*item);
     place(slot_for(item, hash), hash);
@@ -115,7 +117,7 @@ class FlatIndex {
 
   std::size_t size() const { return size_; }
   std::size_t slot_count() const { return slot_count_; }
-  // The most items it takes without growing.
+  // The most items it takes without growing: a load of 0.75.
   std::size_t capacity() const { return slot_count_ * 3 / 4; }
   // What its slots take in memory.
   std::size_t memory_bytes() const { return slot_count() * sizeof(std::uint64_t); }
@@ -160,7 +162,7 @@ class FlatIndex {
   // hash is computed again: a read of every item, acceptable only because it is rare (the
   // owner sizes the index for what it expects to hold).
   void grow() {
-    assert(2 * slot_count_ <= 0xffff'ffffu && "home_slot() takes counts below 2^32");
+    assert(2 * slot_count_ <= kMaxIndexSlots);
     const std::unique_ptr<std::uint64_t[]> old_slots =
         std::exchange(slots_, std::make_unique<std::uint64_t[]>(2 * slot_count_));
     const std::size_t old_count = slot_count_;

@@ -102,7 +102,7 @@ constexpr std::size_t kShortText = 24;
 detail::IndexSlots MemoryCache::index_slots(std::size_t capacity_bytes) {
   constexpr std::size_t kSlotBytes = 2 * sizeof(std::uint64_t);  // one slot in each index
   const std::size_t slots = capacity_bytes * 4 / (4 * kSlotBytes + 3 * entry_cost(kShortText)) + 1;
-  return {std::clamp<std::size_t>(slots, detail::kMinIndexSlots, 0xffff'ffffu)};
+  return {std::clamp(slots, detail::kMinIndexSlots, detail::kMaxIndexSlots)};
 }
 
 // The index slots are allocated now, for the whole budget, and charged to it from the start:
