@@ -12,8 +12,10 @@ namespace subscriberd::cache {
 std::unique_ptr<SubscriberCache> open_cache(const CacheSettings& settings,
                                             metrics::Registry& metrics) {
   if (settings.url == "memory") {
-    return std::make_unique<MemoryCache>(
+    auto memory = std::make_unique<MemoryCache>(
         MemoryCache::Options{settings.memory_bytes, settings.negative_ttl, 100'000});
+    memory->publish_metrics(metrics);
+    return memory;
   }
   if (settings.url == "none")
     return std::make_unique<NullCache>();
@@ -26,9 +28,10 @@ std::unique_ptr<SubscriberCache> open_cache(const CacheSettings& settings,
         redis::RedisCache::Options{url, settings.negative_ttl}, metrics);
     if (local_bytes == 0)
       return shared;
-    return std::make_unique<TieredCache>(std::make_unique<MemoryCache>(MemoryCache::Options{
-                                             local_bytes, settings.negative_ttl, 10'000}),
-                                         std::move(shared));
+    auto local = std::make_unique<MemoryCache>(
+        MemoryCache::Options{local_bytes, settings.negative_ttl, 10'000});
+    local->publish_metrics(metrics);
+    return std::make_unique<TieredCache>(std::move(local), std::move(shared));
   }
   throw std::runtime_error("unsupported cache URL '" + settings.url +
                            "' (expected memory, none or redis://HOST:PORT[/DB])");

@@ -230,6 +230,7 @@ void MemoryCache::evict_one() {
   by_email_.erase(victim);
   by_id_.erase(victim);
   used_bytes_ -= entry_cost(victim->text_length());
+  ++evictions_;
   Entry::destroy(victim);
 }
 
@@ -259,6 +260,31 @@ std::size_t MemoryCache::size() const {
 std::size_t MemoryCache::used_bytes() const {
   std::shared_lock lock(mutex_);
   return used_bytes_;
+}
+
+std::uint64_t MemoryCache::evictions() const {
+  std::shared_lock lock(mutex_);
+  return evictions_;
+}
+
+void MemoryCache::publish_metrics(metrics::Registry& registry) {
+  using metrics::SeriesType;
+  published_.push_back(registry.sample("subscriberd_cache_memory_entries", SeriesType::kGauge,
+                                       "Subscribers held in the in-process cache.",
+                                       [this] { return size(); }));
+  published_.push_back(registry.sample(
+      "subscriberd_cache_memory_used_bytes", SeriesType::kGauge,
+      "Bytes of the in-process cache's budget in use: its index slots, allocated at start, "
+      "and its entries.",
+      [this] { return used_bytes(); }));
+  published_.push_back(registry.sample("subscriberd_cache_memory_capacity_bytes",
+                                       SeriesType::kGauge,
+                                       "The in-process cache's budget in bytes (--cache-size).",
+                                       [this] { return options_.capacity_bytes; }));
+  published_.push_back(
+      registry.sample("subscriberd_cache_memory_evictions_total", SeriesType::kCounter,
+                      "Subscribers evicted from the in-process cache to keep within its budget.",
+                      [this] { return evictions(); }));
 }
 
 }  // namespace subscriberd::cache

@@ -9,9 +9,11 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "cache/flat_index.h"
 #include "cache/subscriber_cache.h"
+#include "metrics/metrics.h"
 
 namespace subscriberd::cache {
 
@@ -49,6 +51,12 @@ class MemoryCache final : public SubscriberCache {
   // The most entries the indexes take (they never grow); only a cache of very short entries
   // reaches it before its byte budget.
   std::size_t max_entries() const { return max_entries_; }
+  // Entries removed to make room, since the start.
+  std::uint64_t evictions() const;
+
+  // Puts the cache's size, budget and evictions on the metrics page, for as long as the
+  // cache lives: what an operator sizes --cache-size by.
+  void publish_metrics(metrics::Registry& registry);
 
  private:
   // A subscriber and its text in one allocation (memory_cache.cpp).
@@ -78,10 +86,14 @@ class MemoryCache final : public SubscriberCache {
   const std::size_t entry_budget_;  // the budget less the index slots
   Entry* hand_ = nullptr;           // CLOCK hand into the circular list of entries
   std::size_t used_bytes_;
+  std::uint64_t evictions_ = 0;  // under the unique lock
 
   // Negative entries: key -> steady-clock deadline. Small, and cleared wholesale when full.
   mutable std::mutex negative_mutex_;
   mutable std::unordered_map<std::string, std::chrono::steady_clock::time_point> negative_;
+
+  // Last, so that the series leave the page before the members they read are gone.
+  std::vector<metrics::Sampling> published_;
 };
 
 }  // namespace subscriberd::cache

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <utility>
 
 namespace subscriberd::metrics {
 namespace {
@@ -231,7 +232,48 @@ std::string Registry::render() const {
   header(out, "subscriberd_store_checkpoint_duration_seconds", "histogram",
          "SQLite: time to copy the write-ahead log into the database file (off the commit path).");
   store_checkpoint_seconds.render(out, "subscriberd_store_checkpoint_duration_seconds", "");
+
+  std::lock_guard lock(sampled_mutex_);
+  for (const SampledSeries& series : sampled_) {
+    header(out, series.name, series.type == SeriesType::kCounter ? "counter" : "gauge",
+           series.help);
+    out += series.name;
+    out += ' ';
+    append_number(out, series.read());
+    out += '\n';
+  }
   return out;
+}
+
+Sampling Registry::sample(std::string name, SeriesType type, std::string help,
+                          std::function<std::uint64_t()> read) {
+  std::lock_guard lock(sampled_mutex_);
+  const std::uint64_t id = next_sample_id_++;
+  sampled_.push_back({id, std::move(name), type, std::move(help), std::move(read)});
+  return Sampling(*this, id);
+}
+
+void Registry::stop_sampling(std::uint64_t id) {
+  std::lock_guard lock(sampled_mutex_);
+  std::erase_if(sampled_, [id](const SampledSeries& series) { return series.id == id; });
+}
+
+Sampling::Sampling(Sampling&& other) noexcept
+    : registry_(std::exchange(other.registry_, nullptr)), id_(other.id_) {}
+
+Sampling& Sampling::operator=(Sampling&& other) noexcept {
+  if (this != &other) {
+    if (registry_ != nullptr)
+      registry_->stop_sampling(id_);
+    registry_ = std::exchange(other.registry_, nullptr);
+    id_ = other.id_;
+  }
+  return *this;
+}
+
+Sampling::~Sampling() {
+  if (registry_ != nullptr)
+    registry_->stop_sampling(id_);
 }
 
 }  // namespace subscriberd::metrics

@@ -3,7 +3,9 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -55,6 +57,27 @@ std::string_view route_name(Route route);
 enum class Method : std::uint8_t { kGet, kHead, kPost, kOther, kCount };
 Method method_from(std::string_view verb);
 
+class Registry;
+
+// Keeps a sampled series (Registry::sample) on the page; destroying it takes the series off.
+// Its owner holds it as the last member, so the series goes before what it reads.
+class Sampling {
+ public:
+  Sampling() = default;
+  Sampling(Registry& registry, std::uint64_t id) : registry_(&registry), id_(id) {}
+  Sampling(Sampling&& other) noexcept;
+  Sampling& operator=(Sampling&& other) noexcept;
+  Sampling(const Sampling&) = delete;
+  Sampling& operator=(const Sampling&) = delete;
+  ~Sampling();
+
+ private:
+  Registry* registry_ = nullptr;
+  std::uint64_t id_ = 0;
+};
+
+enum class SeriesType : std::uint8_t { kGauge, kCounter };
+
 class Registry {
  public:
   Registry();
@@ -73,10 +96,26 @@ class Registry {
   Histogram store_commit_seconds;
   Histogram store_checkpoint_seconds;  // SQLite: copying the log into the database file
 
+  // A series whose value is read from its owner when the page is rendered, rather than kept
+  // up to date on the hot path: the size of a cache, for one. `read` runs on the thread that
+  // renders, so it must be safe to call from any thread while the Sampling lives.
+  [[nodiscard]] Sampling sample(std::string name, SeriesType type, std::string help,
+                                std::function<std::uint64_t()> read);
+
   // Text exposition format 0.0.4.
   std::string render() const;
 
  private:
+  friend class Sampling;
+  struct SampledSeries {
+    std::uint64_t id;
+    std::string name;
+    SeriesType type;
+    std::string help;
+    std::function<std::uint64_t()> read;
+  };
+  void stop_sampling(std::uint64_t id);
+
   static constexpr std::array<unsigned, 16> kStatuses = {200, 201, 202, 204, 301, 304, 400, 404,
                                                          405, 409, 413, 415, 422, 431, 500, 503};
   static constexpr std::size_t kStatusSlots = kStatuses.size() + 1;  // last: any other status
@@ -87,6 +126,11 @@ class Registry {
 
   std::array<std::atomic<std::uint64_t>, kRoutes * kMethods * kStatusSlots> requests_{};
   std::vector<std::unique_ptr<Histogram>> latency_by_route_;
+
+  // Registered and removed at start-up and shutdown, read once a scrape: a plain mutex will do.
+  mutable std::mutex sampled_mutex_;
+  std::vector<SampledSeries> sampled_;
+  std::uint64_t next_sample_id_ = 1;
 };
 
 }  // namespace subscriberd::metrics

@@ -14,6 +14,8 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
+#include "metrics/metrics.h"
+
 namespace subscriberd::cache {
 namespace {
 
@@ -231,6 +233,42 @@ TEST(MemoryCache, CapacityIsRespectedAndEntriesAreEvicted) {
   EXPECT_FALSE(has(cache, subscriber(0)));
   // An evicted entry is gone under both keys.
   EXPECT_EQ(cache.lookup(LookupKey::by_email(subscriber(0).email)).kind, Kind::kMiss);
+}
+
+// The value of the sample line `name` on a rendered metrics page, or -1 if it is not there.
+long long sample_value(const std::string& page, const std::string& name) {
+  const std::string prefix = "\n" + name + " ";
+  const std::size_t at = page.find(prefix);
+  if (at == std::string::npos)
+    return -1;
+  return std::stoll(page.substr(at + prefix.size()));
+}
+
+TEST(MemoryCache, PublishesItsSizeBudgetAndEvictions) {
+  const std::size_t capacity = capacity_for(20);
+  metrics::Registry registry;
+  {
+    MemoryCache cache(options(capacity));
+    cache.publish_metrics(registry);
+    std::string page = registry.render();
+    EXPECT_EQ(sample_value(page, "subscriberd_cache_memory_entries"), 0);
+    EXPECT_EQ(sample_value(page, "subscriberd_cache_memory_used_bytes"),
+              static_cast<long long>(cache.used_bytes()));
+    EXPECT_EQ(sample_value(page, "subscriberd_cache_memory_capacity_bytes"),
+              static_cast<long long>(capacity));
+    EXPECT_EQ(sample_value(page, "subscriberd_cache_memory_evictions_total"), 0);
+
+    for (std::uint64_t n = 0; n < 25; ++n)
+      cache.remember(subscriber(n));
+    page = registry.render();
+    EXPECT_EQ(sample_value(page, "subscriberd_cache_memory_entries"), 20);
+    EXPECT_EQ(sample_value(page, "subscriberd_cache_memory_used_bytes"),
+              static_cast<long long>(cache.used_bytes()));
+    EXPECT_EQ(sample_value(page, "subscriberd_cache_memory_evictions_total"), 5);
+    EXPECT_EQ(cache.evictions(), 5u);
+  }
+  // A cache that is gone leaves no series behind to read it.
+  EXPECT_EQ(sample_value(registry.render(), "subscriberd_cache_memory_entries"), -1);
 }
 
 TEST(MemoryCache, EntryLargerThanTheWholeCacheIsNotStored) {

@@ -45,6 +45,15 @@ TEST(OperationsTest, MetricsPassPromtool) {
         "subscriberd_build_info{version="}) {
     EXPECT_NE(metrics.body.find(name), std::string::npos) << name;
   }
+  // The in-process cache (alone, or as the tier in front of Redis) shows its size and budget.
+  if (TestConfig::current().cache != "none") {
+    for (const char* name :
+         {"\nsubscriberd_cache_memory_entries ", "\nsubscriberd_cache_memory_used_bytes ",
+          "\nsubscriberd_cache_memory_capacity_bytes 268435456\n",
+          "\nsubscriberd_cache_memory_evictions_total 0\n"}) {
+      EXPECT_NE(metrics.body.find(name), std::string::npos) << name;
+    }
+  }
 
   const std::string path = server.data_dir() + "/metrics.txt";
   std::ofstream(path) << metrics.body;

@@ -240,6 +240,42 @@ TEST(Registry, CountersMove) {
   EXPECT_THAT(text, HasSubstr("\nsubscriberd_store_retries_total 10\n"));
 }
 
+TEST(Registry, SampledSeriesAreReadWhenRendered) {
+  Registry registry;
+  std::uint64_t entries = 3;
+  {
+    Sampling gauge = registry.sample("test_entries", SeriesType::kGauge, "Entries held.",
+                                     [&entries] { return entries; });
+    Sampling counter = registry.sample("test_evictions_total", SeriesType::kCounter,
+                                       "Entries evicted.", [] { return std::uint64_t{7}; });
+    EXPECT_THAT(registry.render(), HasSubstr("# HELP test_entries Entries held.\n"
+                                             "# TYPE test_entries gauge\n"
+                                             "test_entries 3\n"));
+    entries = 42;
+    const std::string text = registry.render();
+    EXPECT_THAT(text, HasSubstr("\ntest_entries 42\n"));
+    EXPECT_THAT(text, HasSubstr("# TYPE test_evictions_total counter\ntest_evictions_total 7\n"));
+  }
+  // The registrations are gone, and so are their series.
+  EXPECT_THAT(registry.render(), Not(HasSubstr("test_")));
+}
+
+TEST(Registry, ASamplingMovesWithItsSeries) {
+  Registry registry;
+  Sampling kept;
+  {
+    Sampling first = registry.sample("test_moved", SeriesType::kGauge, "Moved.",
+                                     [] { return std::uint64_t{1}; });
+    kept = std::move(first);
+  }
+  EXPECT_THAT(registry.render(), HasSubstr("\ntest_moved 1\n"));
+  kept = registry.sample("test_replacement", SeriesType::kGauge, "Replaces.",
+                         [] { return std::uint64_t{2}; });
+  const std::string text = registry.render();
+  EXPECT_THAT(text, Not(HasSubstr("test_moved")));
+  EXPECT_THAT(text, HasSubstr("\ntest_replacement 2\n"));
+}
+
 TEST(Registry, RequestsAreCountedByRouteMethodAndStatus) {
   Registry registry;
   EXPECT_THAT(registry.render(), Not(HasSubstr("subscriberd_http_requests_total{")));
