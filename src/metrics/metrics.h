@@ -64,7 +64,6 @@ class Registry;
 class Sampling {
  public:
   Sampling() = default;
-  Sampling(Registry& registry, std::uint64_t id) : registry_(&registry), id_(id) {}
   Sampling(Sampling&& other) noexcept;
   Sampling& operator=(Sampling&& other) noexcept;
   Sampling(const Sampling&) = delete;
@@ -72,6 +71,9 @@ class Sampling {
   ~Sampling();
 
  private:
+  friend class Registry;
+  Sampling(Registry& registry, std::uint64_t id) : registry_(&registry), id_(id) {}
+
   Registry* registry_ = nullptr;
   std::uint64_t id_ = 0;
 };
