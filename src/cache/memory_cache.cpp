@@ -120,6 +120,7 @@ MemoryCache::MemoryCache(Options options)
       used_bytes_(by_id_.memory_bytes() * 2) {}
 
 MemoryCache::~MemoryCache() {
+  published_.clear();  // off the metrics page before the entries go
   if (hand_ == nullptr)
     return;
   hand_->prev->next = nullptr;  // open the ring, then free it from the hand on
@@ -277,10 +278,10 @@ void MemoryCache::publish_metrics(metrics::Registry& registry) {
       "Bytes of the in-process cache's budget in use: its index slots, allocated at start, "
       "and its entries.",
       [this] { return used_bytes(); }));
-  published_.push_back(registry.sample("subscriberd_cache_memory_capacity_bytes",
-                                       SeriesType::kGauge,
-                                       "The in-process cache's budget in bytes (--cache-size).",
-                                       [this] { return options_.capacity_bytes; }));
+  published_.push_back(registry.sample(
+      "subscriberd_cache_memory_capacity_bytes", SeriesType::kGauge,
+      "The in-process cache's budget in bytes (--cache-size, or local_mb in front of Redis).",
+      [this] { return options_.capacity_bytes; }));
   published_.push_back(
       registry.sample("subscriberd_cache_memory_evictions_total", SeriesType::kCounter,
                       "Subscribers evicted from the in-process cache to keep within its budget.",

@@ -92,7 +92,7 @@ class MemoryCache final : public SubscriberCache {
   mutable std::mutex negative_mutex_;
   mutable std::unordered_map<std::string, std::chrono::steady_clock::time_point> negative_;
 
-  // Last, so that the series leave the page before the members they read are gone.
+  // Cleared first thing in the destructor, so that no scrape reads a cache being torn down.
   std::vector<metrics::Sampling> published_;
 };
 

@@ -1,7 +1,9 @@
 #include "metrics/metrics.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <stdexcept>
 #include <utility>
 
 namespace subscriberd::metrics {
@@ -248,14 +250,28 @@ std::string Registry::render() const {
 Sampling Registry::sample(std::string name, SeriesType type, std::string help,
                           std::function<std::uint64_t()> read) {
   std::lock_guard lock(sampled_mutex_);
+  for (const SampledSeries& series : sampled_) {
+    if (series.name == name)
+      throw std::logic_error("metric " + name + " is already sampled");
+  }
   const std::uint64_t id = next_sample_id_++;
   sampled_.push_back({id, std::move(name), type, std::move(help), std::move(read)});
   return Sampling(*this, id);
 }
 
 void Registry::stop_sampling(std::uint64_t id) {
-  std::lock_guard lock(sampled_mutex_);
-  std::erase_if(sampled_, [id](const SampledSeries& series) { return series.id == id; });
+  // The function is destroyed after the lock is released: what it captured may itself hold a
+  // Sampling, and dropping that would take the lock again.
+  std::function<std::uint64_t()> read;
+  {
+    std::lock_guard lock(sampled_mutex_);
+    auto it = std::find_if(sampled_.begin(), sampled_.end(),
+                           [id](const SampledSeries& series) { return series.id == id; });
+    if (it == sampled_.end())
+      return;
+    read = std::move(it->read);
+    sampled_.erase(it);
+  }
 }
 
 Sampling::Sampling(Sampling&& other) noexcept

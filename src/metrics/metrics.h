@@ -59,8 +59,8 @@ Method method_from(std::string_view verb);
 
 class Registry;
 
-// Keeps a sampled series (Registry::sample) on the page; destroying it takes the series off.
-// Its owner holds it as the last member, so the series goes before what it reads.
+// Keeps a sampled series (Registry::sample) on the page; destroying it takes the series off,
+// waiting for a render in progress. Its owner drops it before tearing down what it reads.
 class Sampling {
  public:
   Sampling() = default;
@@ -100,7 +100,8 @@ class Registry {
 
   // A series whose value is read from its owner when the page is rendered, rather than kept
   // up to date on the hot path: the size of a cache, for one. `read` runs on the thread that
-  // renders, so it must be safe to call from any thread while the Sampling lives.
+  // renders, so it must be safe to call from any thread while the Sampling lives. A name is
+  // sampled once at a time (a page may not show it twice): std::logic_error otherwise.
   [[nodiscard]] Sampling sample(std::string name, SeriesType type, std::string help,
                                 std::function<std::uint64_t()> read);
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <exception>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -258,17 +259,26 @@ TEST(MemoryCache, PublishesItsSizeBudgetAndEvictions) {
               static_cast<long long>(capacity));
     EXPECT_EQ(sample_value(page, "subscriberd_cache_memory_evictions_total"), 0);
 
+    const std::size_t slots = cache.used_bytes();
     for (std::uint64_t n = 0; n < 25; ++n)
       cache.remember(subscriber(n));
     page = registry.render();
     EXPECT_EQ(sample_value(page, "subscriberd_cache_memory_entries"), 20);
     EXPECT_EQ(sample_value(page, "subscriberd_cache_memory_used_bytes"),
-              static_cast<long long>(cache.used_bytes()));
+              static_cast<long long>(slots + 20 * entry_cost()));
     EXPECT_EQ(sample_value(page, "subscriberd_cache_memory_evictions_total"), 5);
     EXPECT_EQ(cache.evictions(), 5u);
   }
   // A cache that is gone leaves no series behind to read it.
   EXPECT_EQ(sample_value(registry.render(), "subscriberd_cache_memory_entries"), -1);
+}
+
+TEST(MemoryCache, TwoCachesCannotPublishToOnePage) {
+  metrics::Registry registry;
+  MemoryCache first(options(1u << 20));
+  MemoryCache second(options(1u << 20));
+  first.publish_metrics(registry);
+  EXPECT_THROW(second.publish_metrics(registry), std::logic_error);
 }
 
 TEST(MemoryCache, EntryLargerThanTheWholeCacheIsNotStored) {

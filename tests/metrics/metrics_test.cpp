@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -258,6 +259,18 @@ TEST(Registry, SampledSeriesAreReadWhenRendered) {
   }
   // The registrations are gone, and so are their series.
   EXPECT_THAT(registry.render(), Not(HasSubstr("test_")));
+}
+
+TEST(Registry, ANameIsSampledOnceAtATime) {
+  Registry registry;
+  auto read = [] { return std::uint64_t{1}; };
+  {
+    Sampling first = registry.sample("test_once", SeriesType::kGauge, "Once.", read);
+    EXPECT_THROW((void)registry.sample("test_once", SeriesType::kGauge, "Twice.", read),
+                 std::logic_error);
+  }
+  Sampling again = registry.sample("test_once", SeriesType::kGauge, "Again.", read);
+  EXPECT_THAT(registry.render(), HasSubstr("# HELP test_once Again.\n"));
 }
 
 TEST(Registry, ASamplingMovesWithItsSeries) {

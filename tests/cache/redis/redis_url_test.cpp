@@ -1,5 +1,8 @@
 #include "cache/redis/redis_url.h"
 
+#include <chrono>
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "cache/cache_factory.h"
@@ -108,6 +111,19 @@ TEST(CacheFactory, PutsALocalTierInFrontUnlessTurnedOff) {
                        metrics)
                 ->describe(),
             "redis://127.0.0.1:1/0 + memory(8 MiB)");
+}
+
+TEST(CacheFactory, TheInProcessCachePublishesItsSeries) {
+  metrics::Registry metrics;
+  const auto publishes = [&metrics](const std::string& url) {
+    auto cache = open_cache({url, 8 << 20, std::chrono::milliseconds(5000)}, metrics);
+    return metrics.render().find("\nsubscriberd_cache_memory_capacity_bytes 8388608\n") !=
+           std::string::npos;
+  };
+  EXPECT_TRUE(publishes("memory"));
+  EXPECT_TRUE(publishes("redis://127.0.0.1:1"));
+  EXPECT_FALSE(publishes("redis://127.0.0.1:1?local_mb=0"));
+  EXPECT_FALSE(publishes("none"));
 }
 
 TEST(CacheFactory, RejectsBadRedisUrl) {
