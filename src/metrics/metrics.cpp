@@ -42,12 +42,18 @@ void header(std::string& out, std::string_view name, std::string_view type, std:
   out += '\n';
 }
 
-void counter(std::string& out, std::string_view name, std::string_view help, const Counter& c) {
-  header(out, name, "counter", help);
+// A series of one unlabelled sample, with its HELP and TYPE lines.
+void single(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+            std::uint64_t value) {
+  header(out, name, type, help);
   out += name;
   out += ' ';
-  append_number(out, c.value());
+  append_number(out, value);
   out += '\n';
+}
+
+void counter(std::string& out, std::string_view name, std::string_view help, const Counter& c) {
+  single(out, name, "counter", help, c.value());
 }
 
 std::string_view method_name(Method m) {
@@ -237,12 +243,8 @@ std::string Registry::render() const {
 
   std::lock_guard lock(sampled_mutex_);
   for (const SampledSeries& series : sampled_) {
-    header(out, series.name, series.type == SeriesType::kCounter ? "counter" : "gauge",
-           series.help);
-    out += series.name;
-    out += ' ';
-    append_number(out, series.read());
-    out += '\n';
+    single(out, series.name, series.type == SeriesType::kCounter ? "counter" : "gauge", series.help,
+           series.read());
   }
   return out;
 }
