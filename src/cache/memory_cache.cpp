@@ -115,9 +115,8 @@ MemoryCache::MemoryCache(Options options)
       by_id_(index_slots(options.capacity_bytes)),
       by_email_(detail::IndexSlots{by_id_.slot_count()}),
       max_entries_(by_id_.capacity()),
-      entry_budget_(options.capacity_bytes -
-                    std::min(options.capacity_bytes, by_id_.memory_bytes() * 2)),
-      used_bytes_(by_id_.memory_bytes() * 2) {}
+      entry_budget_(options.capacity_bytes - std::min(options.capacity_bytes, index_bytes())),
+      used_bytes_(index_bytes()) {}
 
 MemoryCache::~MemoryCache() {
   published_.clear();  // off the metrics page before the entries go

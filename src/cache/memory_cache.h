@@ -76,6 +76,8 @@ class MemoryCache final : public SubscriberCache {
   void evict_one();  // needs the unique lock
   static std::size_t entry_cost(std::size_t text_length);
   static detail::IndexSlots index_slots(std::size_t capacity_bytes);
+  // What the two indexes' slots take: charged to the budget from the start.
+  std::size_t index_bytes() const { return by_id_.memory_bytes() + by_email_.memory_bytes(); }
   static std::string negative_key(const domain::LookupKey& key);
 
   Options options_;
