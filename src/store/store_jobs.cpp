@@ -10,6 +10,10 @@ std::size_t gathered_batch(std::size_t max_batch) {
   return std::min(kGatheredBatch, max_batch);
 }
 
+bool wakes_writer(std::size_t queued, std::size_t max_batch) {
+  return queued == 1 || queued == gathered_batch(max_batch);
+}
+
 void wait_for_fuller_batch(std::unique_lock<std::mutex>& lock, std::condition_variable& ready,
                            const std::vector<PendingInsert>& queue, const bool& stopping,
                            std::size_t last_batch, std::size_t max_batch,

@@ -31,6 +31,12 @@ inline constexpr std::size_t kGatheredBatch = 32;
 // smaller. Whoever queues the insert that reaches it wakes the writer.
 std::size_t gathered_batch(std::size_t max_batch);
 
+// Whether queueing an insert that makes `queued` must wake a writer. Writers sleep only on an
+// empty queue, or while they wait for a fuller batch: so for the first insert and for the one
+// that fills the batch, not for every one in between (each wake-up is a system call, and a
+// writer woken early only goes back to sleep).
+bool wakes_writer(std::size_t queued, std::size_t max_batch);
+
 // Called by a writer holding `lock` on its queue's mutex, with inserts queued. Waits only when
 // the writer's last batch had company (a lone insert on a quiet service is written at once)
 // and fewer than gathered_batch(max_batch) are queued; returns once they are, once `stopping`

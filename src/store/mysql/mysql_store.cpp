@@ -532,8 +532,10 @@ boost::asio::awaitable<InsertOutcome> MysqlStore::insert(domain::Subscriber subs
           return;
         }
         write_queue_.push_back({std::move(s), std::move(completion)});
+        const bool wake = wakes_writer(write_queue_.size(), options_.max_batch);
         lock.unlock();
-        write_ready_.notify_one();
+        if (wake)
+          write_ready_.notify_one();
       });
 }
 

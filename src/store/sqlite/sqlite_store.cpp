@@ -337,11 +337,7 @@ boost::asio::awaitable<InsertOutcome> SqliteStore::insert(domain::Subscriber sub
       return;
     }
     write_queue_.push_back({std::move(s), std::move(completion)});
-    // The writer sleeps only on an empty queue, or while it waits for a fuller batch: wake it
-    // for the first insert and for a full batch, not for every one in between. (When it is not
-    // waiting, the second wake-up finds no sleeper and costs no system call.)
-    const bool wake =
-        write_queue_.size() == 1 || write_queue_.size() == gathered_batch(options_.max_batch);
+    const bool wake = wakes_writer(write_queue_.size(), options_.max_batch);
     lock.unlock();
     if (wake)
       write_ready_.notify_one();
