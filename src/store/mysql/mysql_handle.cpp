@@ -168,18 +168,30 @@ void Connection::fail(std::string_view what) const {
 }
 
 void Connection::execute(std::string_view sql) {
+  std::size_t succeeded = 0;
+  execute_counting(sql, succeeded);
+}
+
+std::vector<std::uint64_t> Connection::execute_counting(std::string_view sql,
+                                                        std::size_t& succeeded) {
+  succeeded = 0;
+  std::vector<std::uint64_t> changed;
   MYSQL* m = mysql_.get();
   if (mysql_real_query(m, sql.data(), static_cast<unsigned long>(sql.size())) != 0)
     fail("query");
   for (;;) {
     if (MYSQL_RES* result = mysql_store_result(m)) {
       mysql_free_result(result);
+      changed.push_back(0);
     } else if (mysql_field_count(m) != 0) {
       fail("query result");
+    } else {
+      changed.push_back(mysql_affected_rows(m));
     }
+    ++succeeded;
     const int next = mysql_next_result(m);
     if (next < 0)
-      return;
+      return changed;
     if (next > 0)
       fail("query");
   }

@@ -72,7 +72,7 @@ struct ThreadScope {
 
 struct ConnectionSettings {
   bool autocommit = true;
-  bool multi_statements = false;     // only for applying the schema file
+  bool multi_statements = false;     // text SQL of several statements: the schema, count+commit
   unsigned lock_wait_timeout_s = 5;  // innodb_lock_wait_timeout: how long a row lock is awaited
 };
 
@@ -91,6 +91,9 @@ class Connection {
 
   // Runs text SQL (any number of statements with multi_statements) and discards results.
   void execute(std::string_view sql);
+  // The same, returning the rows each statement changed, in order. The server stops at the
+  // first statement that fails; `succeeded` counts those before it, also when this throws.
+  std::vector<std::uint64_t> execute_counting(std::string_view sql, std::size_t& succeeded);
   // Runs a text query and returns the first column of the first row as a number (0 if none).
   std::uint64_t query_number(std::string_view sql);
   void commit();

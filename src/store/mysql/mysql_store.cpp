@@ -76,18 +76,25 @@ std::string select_by_emails_sql(std::size_t rows) {
   return select_sql("WHERE email IN (" + placeholders(rows, "?") + ") FOR UPDATE");
 }
 
-std::string add_counts_sql() {
+using StatusCounts = std::array<std::int64_t, domain::kAllStatuses.size()>;
+
+// Adds `created` to the counter rows of one slot, then commits: one round trip for the two.
+// Text SQL, as a prepared statement cannot carry a second statement; every value in it is a
+// number.
+std::string count_and_commit_sql(const StatusCounts& created, unsigned slot) {
   std::string cases;
   std::string names;
   for (domain::Status status : domain::kAllStatuses) {
     const std::string quoted = "'" + std::string(domain::to_string(status)) + "'";
-    cases += " WHEN " + quoted + " THEN ?";
+    cases +=
+        " WHEN " + quoted + " THEN " + std::to_string(created[static_cast<std::size_t>(status)]);
     if (!names.empty())
       names += ", ";
     names += quoted;
   }
   return "UPDATE subscriber_counts SET total = total + CASE status" + cases +
-         " ELSE 0 END WHERE slot = ? AND status IN (" + names + ")";
+         " ELSE 0 END WHERE slot = " + std::to_string(slot) + " AND status IN (" + names +
+         "); COMMIT";
 }
 
 // Stored e-mails are ASCII and at most 254 bytes (see domain/email.h); a key outside that
@@ -173,22 +180,29 @@ class MysqlStore::Writer {
     }
 
     std::vector<std::pair<Item*, InsertOutcome>> decided;
+    StatusCounts created{};
     if (!todo.empty()) {
-      std::unordered_set<const Item*> refused;
-      insert_rows(todo, refused);
-      std::vector<Item*> stored;
+      InsertReport report;
+      insert_rows(todo, report);
+      // Only rows the INSERT did not prove new are read back: usually none, as repeats of
+      // known e-mails seldom get past the cache.
+      std::vector<Item*> unproven;
       for (Item* item : todo) {
-        if (!refused.contains(item))
-          stored.push_back(item);
+        if (!report.refused.contains(item) && !report.created.contains(item))
+          unproven.push_back(item);
       }
-      auto found = select_rows(stored);
-      std::array<std::int64_t, domain::kAllStatuses.size()> created{};
+      std::unordered_map<std::string, domain::Subscriber> found;
+      if (!unproven.empty())
+        found = select_rows(unproven);
       for (Item* item : todo) {
         const domain::Subscriber& s = item->subscriber();
         auto it = found.find(s.email);
-        if (refused.contains(item)) {
+        if (report.refused.contains(item)) {
           decided.emplace_back(item,
                                InsertOutcome{InsertOutcome::Kind::kError, {}, StoreError::kFailed});
+        } else if (report.created.contains(item)) {
+          ++created[static_cast<std::size_t>(s.status)];
+          decided.emplace_back(item, InsertOutcome{InsertOutcome::Kind::kCreated, s});
         } else if (it == found.end()) {
           // The id is taken by a row with another e-mail: two instances share a node id.
           log::error(
@@ -204,13 +218,11 @@ class MysqlStore::Writer {
           decided.emplace_back(item, InsertOutcome{InsertOutcome::Kind::kDuplicate, it->second});
         }
       }
-      add_counts(created);
     }
 
     if (options_.write_hook)
       options_.write_hook(WriteStage::kBeforeCommit);
-    commit_sent = true;
-    connection_->commit();
+    count_and_commit(created, commit_sent);
     if (options_.write_hook)
       options_.write_hook(WriteStage::kAfterCommit);
     for (auto& [item, outcome] : decided)
@@ -226,7 +238,6 @@ class MysqlStore::Writer {
   void drop() {
     inserts_.clear();
     selects_.clear();
-    add_counts_.reset();
     connection_.reset();
   }
 
@@ -239,7 +250,8 @@ class MysqlStore::Writer {
   Connection& connection() {
     if (!connection_) {
       ConnectionSettings settings;
-      settings.autocommit = false;  // every statement is part of the batch's transaction
+      settings.autocommit = false;       // every statement is part of the batch's transaction
+      settings.multi_statements = true;  // the counters' UPDATE and COMMIT travel together
       // Row locks are held for milliseconds (one batch); a wait of a second means something
       // else holds them, and the batch is better retried within its budget.
       settings.lock_wait_timeout_s = 1;
@@ -256,7 +268,15 @@ class MysqlStore::Writer {
     return *slot;
   }
 
-  void insert_chunk(const std::vector<Item*>& chunk) {
+  // What the INSERT statements of one transaction tell about its rows; a row in neither set
+  // was either inserted or met a stored duplicate, and must be read back to know which.
+  struct InsertReport {
+    std::unordered_set<const Item*> created;  // certainly inserted, as sent
+    std::unordered_set<const Item*> refused;  // refused for a reason other than a duplicate
+  };
+
+  // Whether every row of the chunk was inserted as a new row.
+  bool insert_chunk(const std::vector<Item*>& chunk) {
     const std::size_t bucket = bucket_for(chunk.size());
     Statement& insert = statement(inserts_, bucket, insert_sql);
     const Item* padding = *std::min_element(chunk.begin(), chunk.end(), [](auto* a, auto* b) {
@@ -273,14 +293,18 @@ class MysqlStore::Writer {
       params.add(static_cast<std::int64_t>(s.created_at_ms));
     }
     insert.execute(params);
+    // Without CLIENT_FOUND_ROWS a row counts 1 when inserted and 0 when it met a duplicate key
+    // (`id = id` changes nothing); so do the padding rows, which meet their own originals.
+    return insert.affected_rows() == chunk.size();
   }
 
   // Inserts every item; rows the server refuses for a reason of their own (not a duplicate:
-  // those are absorbed) land in `refused`, and the rest of the batch goes on.
-  void insert_rows(const std::vector<Item*>& items, std::unordered_set<const Item*>& refused) {
+  // those are absorbed) go to `report.refused`, and the rest of the batch goes on.
+  void insert_rows(const std::vector<Item*>& items, InsertReport& report) {
     for (const auto& chunk : chunks_of(items)) {
       try {
-        insert_chunk(chunk);
+        if (insert_chunk(chunk))
+          report.created.insert(chunk.begin(), chunk.end());
       } catch (const MysqlError& e) {
         if (e.transient())
           throw;
@@ -288,14 +312,15 @@ class MysqlStore::Writer {
         // row at fault by inserting one at a time.
         for (Item* item : chunk) {
           try {
-            insert_chunk({item});
+            if (insert_chunk({item}))
+              report.created.insert(item);
           } catch (const MysqlError& row_error) {
             if (row_error.transient())
               throw;
             log::error(
                 "insert refused by the database",
                 {{"id", std::to_string(item->subscriber().id)}, {"error", row_error.what()}});
-            refused.insert(item);
+            report.refused.insert(item);
           }
         }
       }
@@ -324,22 +349,32 @@ class MysqlStore::Writer {
     return found;
   }
 
-  void add_counts(const std::array<std::int64_t, domain::kAllStatuses.size()>& created) {
+  // Commits the transaction, with the created rows added to the counters on the way.
+  void count_and_commit(const StatusCounts& created, bool& commit_sent) {
     const auto touched = static_cast<std::uint64_t>(
         std::count_if(created.begin(), created.end(), [](std::int64_t n) { return n != 0; }));
-    if (touched == 0)
+    commit_sent = true;
+    if (touched == 0) {
+      connection_->commit();
       return;
-    if (!add_counts_)
-      add_counts_ = std::make_unique<Statement>(connection(), add_counts_sql());
-    Params params(created.size() + 1);
-    for (std::int64_t n : created)
-      params.add(n);
-    const auto slot = std::uniform_int_distribution<std::uint64_t>(0, kCounterSlots - 1)(random_);
-    params.add(slot);
-    add_counts_->execute(params);
-    if (add_counts_->affected_rows() != touched) {
-      throw MysqlError(0, "subscriber_counts lacks counter rows for slot " + std::to_string(slot) +
-                              "; apply sql/mysql/schema.sql");
+    }
+    const auto slot = std::uniform_int_distribution<unsigned>(0, kCounterSlots - 1)(random_);
+    std::size_t succeeded = 0;
+    std::vector<std::uint64_t> changed;
+    try {
+      changed = connection_->execute_counting(count_and_commit_sql(created, slot), succeeded);
+    } catch (const MysqlError& e) {
+      // The server stops at a failing statement: if the UPDATE failed, COMMIT never ran.
+      if (succeeded == 0 && !e.connection_lost())
+        commit_sent = false;
+      throw;
+    }
+    if (changed.front() != touched) {
+      // Committed by now, rows and all: the rows stand, only the totals are short.
+      log::error(
+          "subscriber_counts lacks counter rows; list totals are too low until "
+          "sql/mysql/schema.sql is applied and the totals rebuilt (docs/data-model.md)",
+          {{"slot", std::to_string(slot)}});
     }
   }
 
@@ -347,7 +382,6 @@ class MysqlStore::Writer {
   std::unique_ptr<Connection> connection_;  // declared first: destroyed after the statements
   std::map<std::size_t, std::unique_ptr<Statement>> inserts_;  // by rows per statement
   std::map<std::size_t, std::unique_ptr<Statement>> selects_;
-  std::unique_ptr<Statement> add_counts_;
   std::minstd_rand random_;
 };
 

@@ -337,6 +337,46 @@ TEST_F(MysqlStoreTest, DuplicateAcrossBatchesReturnsTheStoredRow) {
   EXPECT_EQ(find_email(first.email).subscriber, first);
 }
 
+TEST_F(MysqlStoreTest, BatchesOfNewRowsAreCreatedAsSentWhateverTheirSize) {
+  // Batches of 1 to 9 rows: the statements are sized in powers of two, the rest is padding
+  // that must neither count as created nor hide a row that was not.
+  const std::uint64_t before = total();
+  std::uint64_t sent = 0;
+  for (int size = 1; size <= 9; ++size) {
+    std::vector<Subscriber> rows;
+    for (int i = 0; i < size; ++i)
+      rows.push_back(make("size" + std::to_string(size) + "-" + std::to_string(i),
+                          i % 2 == 0 ? Status::kActive : Status::kUnconfirmed));
+    auto outcomes = insert_all(*store_, rows, true);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      ASSERT_EQ(outcomes[i].kind, Kind::kCreated) << size << "/" << i;
+      EXPECT_EQ(outcomes[i].subscriber, rows[i]);
+      EXPECT_EQ(find_email(rows[i].email).subscriber, rows[i]);
+    }
+    sent += rows.size();
+  }
+  EXPECT_EQ(total(), before + sent);
+}
+
+TEST_F(MysqlStoreTest, StoredDuplicateAmongNewRowsIsReadBackAndTheRestCreated) {
+  Subscriber stored = make("known", Status::kBounced);
+  ASSERT_EQ(insert(stored).kind, Kind::kCreated);
+  Subscriber repeat = make("known", Status::kActive);
+  repeat.name = "Someone Else";
+  std::vector<Subscriber> rows = {make("fresh0"), repeat, make("fresh1"), make("fresh2"),
+                                  make("fresh3")};
+  const std::uint64_t before = total();
+  auto outcomes = insert_all(*store_, rows, true);
+
+  ASSERT_EQ(outcomes[1].kind, Kind::kDuplicate);
+  EXPECT_EQ(outcomes[1].subscriber, stored);
+  for (std::size_t i : {0u, 2u, 3u, 4u}) {
+    ASSERT_EQ(outcomes[i].kind, Kind::kCreated) << i;
+    EXPECT_EQ(outcomes[i].subscriber, rows[i]);
+  }
+  EXPECT_EQ(total(), before + 4);
+}
+
 TEST_F(MysqlStoreTest, ConcurrentInsertsOfOneEmailFromTwoInstancesCreateExactlyOne) {
   // Two stores on one database stand for two instances; the unique key decides between them.
   auto second_store = open();
