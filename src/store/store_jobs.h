@@ -32,9 +32,10 @@ inline constexpr std::size_t kGatheredBatch = 32;
 std::size_t gathered_batch(std::size_t max_batch);
 
 // Whether queueing an insert that makes `queued` must wake a writer. Writers sleep only on an
-// empty queue, or while they wait for a fuller batch: so for the first insert and for the one
-// that fills the batch, not for every one in between (each wake-up is a system call, and a
-// writer woken early only goes back to sleep).
+// empty queue, while they wait for a fuller batch, or while tests hold writes (releasing them
+// wakes every writer): so for the first insert and for the one that fills the batch, not for
+// every one in between (each wake-up is a system call, and a writer woken early only goes
+// back to sleep).
 bool wakes_writer(std::size_t queued, std::size_t max_batch);
 
 // Called by a writer holding `lock` on its queue's mutex, with inserts queued. Waits only when

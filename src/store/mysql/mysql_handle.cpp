@@ -71,6 +71,13 @@ struct Statement::Results {
   }
 };
 
+bool MysqlError::server_refused() const {
+  // Server errors are numbered 1000-1999 and, in newer servers, 3000-4999; 2000-2999 are the
+  // client library's (a reply it could not read says nothing about what ran).
+  const bool server_number = (code_ >= 1000 && code_ < 2000) || (code_ >= 3000 && code_ < 5000);
+  return server_number && !connection_lost();
+}
+
 bool MysqlError::connection_lost() const {
   if (connecting_)
     return true;

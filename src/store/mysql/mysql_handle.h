@@ -30,6 +30,9 @@ class MysqlError : public std::runtime_error {
   bool connection_lost() const;
   // Worth running again: a lost connection, a deadlock or a lock wait timeout.
   bool transient() const;
+  // The server's own answer to a statement (its error numbers, not the client library's) on a
+  // connection that is still there: in a multi-statement query, nothing after it ran.
+  bool server_refused() const;
 
  private:
   unsigned code_;

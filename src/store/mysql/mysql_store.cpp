@@ -164,6 +164,8 @@ class MysqlStore::Writer {
     }
 
     if (recheck) {
+      if (options_.write_hook)
+        options_.write_hook(WriteStage::kBeforeReadBack);
       auto found = select_rows(todo);
       std::vector<Item*> rest;
       for (Item* item : todo) {
@@ -184,16 +186,19 @@ class MysqlStore::Writer {
     if (!todo.empty()) {
       InsertReport report;
       insert_rows(todo, report);
-      // Only rows the INSERT did not prove new are read back: usually none, as repeats of
-      // known e-mails seldom get past the cache.
+      // Only the rows of statements that did not prove them all new are read back: usually
+      // none, as repeats of known e-mails seldom get past the cache.
       std::vector<Item*> unproven;
       for (Item* item : todo) {
         if (!report.refused.contains(item) && !report.created.contains(item))
           unproven.push_back(item);
       }
       std::unordered_map<std::string, domain::Subscriber> found;
-      if (!unproven.empty())
+      if (!unproven.empty()) {
+        if (options_.write_hook)
+          options_.write_hook(WriteStage::kBeforeReadBack);
         found = select_rows(unproven);
+      }
       for (Item* item : todo) {
         const domain::Subscriber& s = item->subscriber();
         auto it = found.find(s.email);
@@ -250,8 +255,10 @@ class MysqlStore::Writer {
   Connection& connection() {
     if (!connection_) {
       ConnectionSettings settings;
-      settings.autocommit = false;       // every statement is part of the batch's transaction
-      settings.multi_statements = true;  // the counters' UPDATE and COMMIT travel together
+      settings.autocommit = false;  // every statement is part of the batch's transaction
+      // The counters' UPDATE and COMMIT travel together. Text SQL on this session carries
+      // numbers only; whatever a request sends is bound to prepared statements.
+      settings.multi_statements = true;
       // Row locks are held for milliseconds (one batch); a wait of a second means something
       // else holds them, and the batch is better retried within its budget.
       settings.lock_wait_timeout_s = 1;
@@ -268,8 +275,9 @@ class MysqlStore::Writer {
     return *slot;
   }
 
-  // What the INSERT statements of one transaction tell about its rows; a row in neither set
-  // was either inserted or met a stored duplicate, and must be read back to know which.
+  // What the INSERT statements of one transaction tell about its rows. A row in neither set
+  // was inserted, or met a key already taken (a stored e-mail, an earlier row of this batch,
+  // an id of another e-mail's row): it must be read back to know which.
   struct InsertReport {
     std::unordered_set<const Item*> created;  // certainly inserted, as sent
     std::unordered_set<const Item*> refused;  // refused for a reason other than a duplicate
@@ -364,13 +372,16 @@ class MysqlStore::Writer {
     try {
       changed = connection_->execute_counting(count_and_commit_sql(created, slot), succeeded);
     } catch (const MysqlError& e) {
-      // The server stops at a failing statement: if the UPDATE failed, COMMIT never ran.
-      if (succeeded == 0 && !e.connection_lost())
+      // The server stops at a statement it refuses: if that was the UPDATE, COMMIT never ran.
+      // Any other failure may have come after both ran, and leaves the outcome unknown.
+      if (succeeded == 0 && e.server_refused())
         commit_sent = false;
       throw;
     }
-    if (changed.front() != touched) {
-      // Committed by now, rows and all: the rows stand, only the totals are short.
+    if (changed.front() != touched && !warned_counts_) {
+      // Committed by now, rows and all: the rows stand, only the totals fall short. Said once:
+      // every batch after this one meets the same missing rows.
+      warned_counts_ = true;
       log::error(
           "subscriber_counts lacks counter rows; list totals are too low until "
           "sql/mysql/schema.sql is applied and the totals rebuilt (docs/data-model.md)",
@@ -383,6 +394,7 @@ class MysqlStore::Writer {
   std::map<std::size_t, std::unique_ptr<Statement>> inserts_;  // by rows per statement
   std::map<std::size_t, std::unique_ptr<Statement>> selects_;
   std::minstd_rand random_;
+  bool warned_counts_ = false;
 };
 
 // A reading connection and its prepared statements; used by one reader thread only.
@@ -568,8 +580,13 @@ boost::asio::awaitable<InsertOutcome> MysqlStore::insert(domain::Subscriber subs
         write_queue_.push_back({std::move(s), std::move(completion)});
         const bool wake = wakes_writer(write_queue_.size(), options_.max_batch);
         lock.unlock();
-        if (wake)
+        // With several writers, one may still be in its wait for company after another took
+        // the queue; a single wake-up could go to it and leave the idle ones asleep.
+        if (wake && options_.endpoint.writers > 1) {
+          write_ready_.notify_all();
+        } else if (wake) {
           write_ready_.notify_one();
+        }
       });
 }
 

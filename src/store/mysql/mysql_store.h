@@ -48,8 +48,10 @@ class MysqlStore final : public QueuedReadStore {
     std::chrono::milliseconds probe_interval{250};  // while down; doubles up to max_backoff
   };
 
-  // Stages of a write transaction, reported to Options::write_hook.
-  enum class WriteStage : std::uint8_t { kBeforeCommit, kAfterCommit };
+  // Stages of a write transaction, reported to Options::write_hook. kBeforeReadBack: the
+  // batch's e-mails are about to be read back under locks (rows the insert did not prove new,
+  // or a re-check after an unanswered COMMIT).
+  enum class WriteStage : std::uint8_t { kBeforeReadBack, kBeforeCommit, kAfterCommit };
 
   struct Options {
     Endpoint endpoint;

@@ -149,6 +149,19 @@ TEST(MysqlUrl, FactoryErrorsNeverShowThePassword) {
   }
 }
 
+TEST(MysqlError, OnlyTheServersOwnAnswerOnALiveConnectionCountsAsRefused) {
+  EXPECT_TRUE(MysqlError(1205, "lock wait timeout").server_refused());
+  EXPECT_TRUE(MysqlError(1213, "deadlock").server_refused());
+  EXPECT_TRUE(MysqlError(3024, "statement time-out (MySQL)").server_refused());
+  // The connection is gone: whatever the server did is unknown.
+  EXPECT_FALSE(MysqlError(2013, "lost connection").server_refused());
+  EXPECT_FALSE(MysqlError(1927, "connection killed").server_refused());
+  // The client library's own errors, e.g. a reply it could not read.
+  EXPECT_FALSE(MysqlError(2027, "malformed packet").server_refused());
+  EXPECT_FALSE(MysqlError(2008, "out of memory").server_refused());
+  EXPECT_FALSE(MysqlError(0, "our own").server_refused());
+}
+
 // --- helpers for the server tests ---------------------------------------------------------------
 
 std::optional<Endpoint> test_endpoint() {
@@ -245,6 +258,14 @@ class MysqlStoreTest : public ::testing::Test {
     return outcomes;
   }
 
+  // A write hook that counts the batches read back under locks.
+  static std::function<void(MysqlStore::WriteStage)> counting_read_backs(std::atomic<int>& count) {
+    return [&count](MysqlStore::WriteStage stage) {
+      if (stage == MysqlStore::WriteStage::kBeforeReadBack)
+        count.fetch_add(1);
+    };
+  }
+
   InsertOutcome insert(const Subscriber& s) { return run(store_->insert(s)); }
   FindOutcome find_email(const std::string& email) {
     return run(store_->find(LookupKey::by_email(email)));
@@ -338,8 +359,11 @@ TEST_F(MysqlStoreTest, DuplicateAcrossBatchesReturnsTheStoredRow) {
 }
 
 TEST_F(MysqlStoreTest, BatchesOfNewRowsAreCreatedAsSentWhateverTheirSize) {
-  // Batches of 1 to 9 rows: the statements are sized in powers of two, the rest is padding
-  // that must neither count as created nor hide a row that was not.
+  // Batches of 1 to 9 rows: the statements are sized in powers of two, the rest is padding.
+  // The insert's affected rows prove every row new, so nothing is read back.
+  store_->shutdown();
+  std::atomic<int> read_backs{0};
+  store_ = open([&](MysqlStore::Options& o) { o.write_hook = counting_read_backs(read_backs); });
   const std::uint64_t before = total();
   std::uint64_t sent = 0;
   for (int size = 1; size <= 9; ++size) {
@@ -356,11 +380,16 @@ TEST_F(MysqlStoreTest, BatchesOfNewRowsAreCreatedAsSentWhateverTheirSize) {
     sent += rows.size();
   }
   EXPECT_EQ(total(), before + sent);
+  EXPECT_EQ(read_backs.load(), 0);
 }
 
 TEST_F(MysqlStoreTest, StoredDuplicateAmongNewRowsIsReadBackAndTheRestCreated) {
+  store_->shutdown();
+  std::atomic<int> read_backs{0};
+  store_ = open([&](MysqlStore::Options& o) { o.write_hook = counting_read_backs(read_backs); });
   Subscriber stored = make("known", Status::kBounced);
   ASSERT_EQ(insert(stored).kind, Kind::kCreated);
+  ASSERT_EQ(read_backs.load(), 0);
   Subscriber repeat = make("known", Status::kActive);
   repeat.name = "Someone Else";
   std::vector<Subscriber> rows = {make("fresh0"), repeat, make("fresh1"), make("fresh2"),
@@ -375,6 +404,7 @@ TEST_F(MysqlStoreTest, StoredDuplicateAmongNewRowsIsReadBackAndTheRestCreated) {
     EXPECT_EQ(outcomes[i].subscriber, rows[i]);
   }
   EXPECT_EQ(total(), before + 4);
+  EXPECT_EQ(read_backs.load(), 1);
 }
 
 TEST_F(MysqlStoreTest, ConcurrentInsertsOfOneEmailFromTwoInstancesCreateExactlyOne) {
@@ -743,7 +773,11 @@ TEST_F(MysqlStoreTest, DeadlocksAreRetried) {
 
 TEST_F(MysqlStoreTest, LockWaitTimeoutsAreRetried) {
   // Another session holds every counter row for 1.6 s: the writer's first attempt times out
-  // after its 1 s lock wait, the retry gets through.
+  // after its 1 s lock wait, the retry gets through. The counters' UPDATE is what times out,
+  // so the COMMIT sent with it never ran: the retry is a plain one, not a re-check.
+  store_->shutdown();
+  std::atomic<int> read_backs{0};
+  store_ = open([&](MysqlStore::Options& o) { o.write_hook = counting_read_backs(read_backs); });
   ConnectionSettings settings;
   settings.autocommit = false;
   Connection blocker(endpoint_, settings);
@@ -759,6 +793,7 @@ TEST_F(MysqlStoreTest, LockWaitTimeoutsAreRetried) {
   EXPECT_EQ(outcome.kind, Kind::kCreated);
   EXPECT_GE(metrics_.store_retries.value(), retries_before + 1);
   EXPECT_EQ(total(), before + 1);
+  EXPECT_EQ(read_backs.load(), 0);
 }
 
 // --- a real server going away -------------------------------------------------------------------
