@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -405,6 +406,43 @@ TEST_F(MysqlStoreTest, StoredDuplicateAmongNewRowsIsReadBackAndTheRestCreated) {
   }
   EXPECT_EQ(total(), before + 4);
   EXPECT_EQ(read_backs.load(), 1);
+}
+
+TEST_F(MysqlStoreTest, SeveralWritersCommitEveryInsertAndCountEachOnce) {
+  store_->shutdown();
+  // Small batches, so that the three writers take turns and commit side by side, repeats of
+  // one e-mail in batches of different writers among them.
+  store_ = open([](MysqlStore::Options& o) {
+    o.endpoint.writers = 3;
+    o.max_batch = 16;
+  });
+  std::vector<Subscriber> rows;
+  for (int i = 0; i < 300; ++i)
+    rows.push_back(make("writers" + std::to_string(i)));
+  for (int i = 0; i < 30; ++i)
+    rows.push_back(make("writers" + std::to_string(i * 7)));  // repeats, whichever lands first
+  const std::uint64_t before = total();
+  auto outcomes = insert_all(*store_, rows);
+
+  std::map<std::string, domain::SubscriberId> created;
+  std::size_t duplicates = 0;
+  for (const auto& outcome : outcomes) {
+    ASSERT_NE(outcome.kind, Kind::kError);
+    if (outcome.kind == Kind::kDuplicate) {
+      ++duplicates;
+      continue;
+    }
+    EXPECT_TRUE(created.emplace(outcome.subscriber.email, outcome.subscriber.id).second)
+        << "created twice: " << outcome.subscriber.email;
+  }
+  EXPECT_EQ(created.size(), 300u);
+  EXPECT_EQ(duplicates, 30u);
+  for (const auto& [email, id] : created) {
+    FindOutcome found = find_email(email);
+    ASSERT_TRUE(found.subscriber.has_value()) << email;
+    EXPECT_EQ(found.subscriber->id, id);
+  }
+  EXPECT_EQ(total(), before + 300);
 }
 
 TEST_F(MysqlStoreTest, ConcurrentInsertsOfOneEmailFromTwoInstancesCreateExactlyOne) {
