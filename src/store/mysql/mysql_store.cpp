@@ -164,8 +164,6 @@ class MysqlStore::Writer {
     }
 
     if (recheck) {
-      if (options_.write_hook)
-        options_.write_hook(WriteStage::kBeforeReadBack);
       auto found = select_rows(todo);
       std::vector<Item*> rest;
       for (Item* item : todo) {
@@ -194,11 +192,8 @@ class MysqlStore::Writer {
           unproven.push_back(item);
       }
       std::unordered_map<std::string, domain::Subscriber> found;
-      if (!unproven.empty()) {
-        if (options_.write_hook)
-          options_.write_hook(WriteStage::kBeforeReadBack);
+      if (!unproven.empty())
         found = select_rows(unproven);
-      }
       for (Item* item : todo) {
         const domain::Subscriber& s = item->subscriber();
         auto it = found.find(s.email);
@@ -225,11 +220,9 @@ class MysqlStore::Writer {
       }
     }
 
-    if (options_.write_hook)
-      options_.write_hook(WriteStage::kBeforeCommit);
+    reach(WriteStage::kBeforeCommit);
     count_and_commit(created, commit_sent);
-    if (options_.write_hook)
-      options_.write_hook(WriteStage::kAfterCommit);
+    reach(WriteStage::kAfterCommit);
     for (auto& [item, outcome] : decided)
       resolve(*item, std::move(outcome));
   }
@@ -247,6 +240,12 @@ class MysqlStore::Writer {
   }
 
  private:
+  // Tells the tests' hook, if any, that the transaction is at `stage`.
+  void reach(WriteStage stage) const {
+    if (options_.write_hook)
+      options_.write_hook(stage);
+  }
+
   static void resolve(Item& item, InsertOutcome outcome) {
     item.resolved = true;
     item.outcome = std::move(outcome);
@@ -337,6 +336,7 @@ class MysqlStore::Writer {
 
   // The stored rows holding the items' e-mails, read with locks.
   std::unordered_map<std::string, domain::Subscriber> select_rows(const std::vector<Item*>& items) {
+    reach(WriteStage::kBeforeReadBack);
     std::unordered_map<std::string, domain::Subscriber> found;
     std::vector<domain::Subscriber> rows;
     for (const auto& chunk : chunks_of(items)) {
