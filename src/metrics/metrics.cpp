@@ -154,6 +154,7 @@ Method method_from(std::string_view verb) {
 Registry::Registry()
     : store_batch_size(kBatchBounds),
       store_commit_seconds(kLatencyBounds),
+      store_queue_wait_seconds(kLatencyBounds),
       store_checkpoint_seconds(kLatencyBounds) {
   latency_by_route_.reserve(kRoutes);
   for (std::size_t i = 0; i < kRoutes; ++i)
@@ -237,6 +238,10 @@ std::string Registry::render() const {
   header(out, "subscriberd_store_commit_duration_seconds", "histogram",
          "Time to write and commit one batch of inserts.");
   store_commit_seconds.render(out, "subscriberd_store_commit_duration_seconds", "");
+  header(out, "subscriberd_store_queue_wait_seconds", "histogram",
+         "Time an insert waited for a writer: for a fuller batch, and behind the batches before "
+         "it.");
+  store_queue_wait_seconds.render(out, "subscriberd_store_queue_wait_seconds", "");
   header(out, "subscriberd_store_checkpoint_duration_seconds", "histogram",
          "SQLite: time to copy the write-ahead log into the database file (off the commit path).");
   store_checkpoint_seconds.render(out, "subscriberd_store_checkpoint_duration_seconds", "");

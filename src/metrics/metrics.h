@@ -32,6 +32,9 @@ class Histogram {
   // Appends the _bucket/_sum/_count series; `labels` is "" or `route="x"` (no braces).
   void render(std::string& out, std::string_view name, std::string_view labels) const;
   std::uint64_t count() const { return count_.load(std::memory_order_relaxed); }
+  double sum() const {
+    return static_cast<double>(sum_micros_.load(std::memory_order_relaxed)) / 1e6;
+  }
 
  private:
   std::vector<double> bounds_;
@@ -96,6 +99,7 @@ class Registry {
   Counter store_retries;
   Histogram store_batch_size;
   Histogram store_commit_seconds;
+  Histogram store_queue_wait_seconds;  // an insert, from queued to its batch's transaction
   Histogram store_checkpoint_seconds;  // SQLite: copying the log into the database file
 
   // A series whose value is read from its owner when the page is rendered, rather than kept

@@ -24,6 +24,12 @@ void wait_for_fuller_batch(std::unique_lock<std::mutex>& lock, std::condition_va
   ready.wait_for(lock, wait, [&] { return queue.size() >= target || stopping; });
 }
 
+void observe_queue_wait(metrics::Histogram& queue_wait, const std::vector<PendingInsert>& batch,
+                        std::chrono::steady_clock::time_point now) {
+  for (const PendingInsert& insert : batch)
+    queue_wait.observe(std::chrono::duration<double>(now - insert.queued_at).count());
+}
+
 boost::asio::awaitable<FindOutcome> QueuedReadStore::find(domain::LookupKey key) {
   return util::complete_elsewhere<FindOutcome>(
       [this, key = std::move(key)](util::Completion<FindOutcome> completion) mutable {

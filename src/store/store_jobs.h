@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "metrics/metrics.h"
 #include "store/subscriber_store.h"
 #include "util/async_bridge.h"
 
@@ -18,7 +19,15 @@ namespace subscriberd::store {
 struct PendingInsert {
   domain::Subscriber subscriber;
   util::Completion<InsertOutcome> completion;
+  // When it was queued: how long it waits for a writer is what a POST's latency holds beyond
+  // its batch's commit (subscriberd_store_queue_wait_seconds).
+  std::chrono::steady_clock::time_point queued_at;
 };
+
+// Records, for each insert of a batch a writer is about to write, how long it waited in the
+// queue: for company, and behind the batches before it.
+void observe_queue_wait(metrics::Histogram& queue_wait, const std::vector<PendingInsert>& batch,
+                        std::chrono::steady_clock::time_point now);
 
 // Group commit's wait for company, shared by the writers of both stores (their batch_wait_us
 // URL option). Every commit costs some work whatever its size, so while inserts arrive

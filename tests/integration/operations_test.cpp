@@ -42,7 +42,7 @@ TEST(OperationsTest, MetricsPassPromtool) {
         "subscriberd_subscribers_created_total", "subscriberd_duplicates_rejected_total",
         "subscriberd_cache_hits_total", "subscriberd_cache_misses_total",
         "subscriberd_store_batch_size_bucket", "subscriberd_store_commit_duration_seconds_count",
-        "subscriberd_build_info{version="}) {
+        "subscriberd_store_queue_wait_seconds_count", "subscriberd_build_info{version="}) {
     EXPECT_NE(metrics.body.find(name), std::string::npos) << name;
   }
   // The in-process cache (alone, or as the tier in front of Redis) shows its size and budget.

@@ -200,7 +200,7 @@ TEST(Registry, EverySampleHasHelpAndTypeLines) {
         "subscriberd_cache_negative_hits_total", "subscriberd_cache_misses_total",
         "subscriberd_cache_errors_total", "subscriberd_store_errors_total",
         "subscriberd_store_retries_total", "subscriberd_store_batch_size",
-        "subscriberd_store_commit_duration_seconds"}) {
+        "subscriberd_store_commit_duration_seconds", "subscriberd_store_queue_wait_seconds"}) {
     EXPECT_TRUE(typed.count(std::string(name)) == 1) << name;
   }
 }
@@ -340,6 +340,8 @@ TEST(Registry, StoreHistograms) {
   registry.store_batch_size.observe(3);
   registry.store_batch_size.observe(5000);
   registry.store_commit_seconds.observe(0.002);
+  registry.store_queue_wait_seconds.observe(0.0004);
+  registry.store_queue_wait_seconds.observe(0.03);
   const std::string text = registry.render();
   EXPECT_THAT(text, HasSubstr("subscriberd_store_batch_size_bucket{le=\"1\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("subscriberd_store_batch_size_bucket{le=\"2\"} 1\n"));
@@ -351,6 +353,10 @@ TEST(Registry, StoreHistograms) {
   EXPECT_THAT(values_of(text, "subscriberd_store_commit_duration_seconds_count"), ElementsAre(1u));
   EXPECT_THAT(values_of(text, "subscriberd_store_commit_duration_seconds_bucket{le=\"+Inf\"}"),
               ElementsAre(1u));
+  EXPECT_THAT(values_of(text, "subscriberd_store_queue_wait_seconds_bucket{le=\"5e-04\"}"),
+              ElementsAre(1u));
+  EXPECT_THAT(values_of(text, "subscriberd_store_queue_wait_seconds_count"), ElementsAre(2u));
+  EXPECT_THAT(text, HasSubstr("subscriberd_store_queue_wait_seconds_sum 0.0304\n"));
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "store/store_jobs.h"
 
+#include <boost/asio/io_context.hpp>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace subscriberd::store {
@@ -23,6 +25,39 @@ TEST(WakesWriter, ABatchLimitBelowTheGatheredSizeIsWhatFillsIt) {
   EXPECT_TRUE(wakes_writer(4, 4));
   // With one insert per batch, every insert is the first.
   EXPECT_TRUE(wakes_writer(1, 1));
+}
+
+PendingInsert queued(boost::asio::io_context& context, std::chrono::steady_clock::time_point at) {
+  PendingInsert insert{
+      {}, util::Completion<InsertOutcome>(context.get_executor(), [](InsertOutcome) {}), at};
+  return insert;
+}
+
+TEST(ObserveQueueWait, EachInsertOfTheBatchCountsItsOwnWait) {
+  using std::chrono::microseconds;
+  boost::asio::io_context context;
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<PendingInsert> batch;
+  batch.push_back(queued(context, now - microseconds(30'000)));
+  batch.push_back(queued(context, now - microseconds(700)));
+  batch.push_back(queued(context, now - microseconds(200)));
+  metrics::Histogram wait({0.00025, 0.001, 0.025, 0.05});
+
+  observe_queue_wait(wait, batch, now);
+
+  EXPECT_EQ(wait.count(), 3u);
+  EXPECT_DOUBLE_EQ(wait.sum(), 0.0309);
+  std::string text;
+  wait.render(text, "wait", "");
+  EXPECT_THAT(text, ::testing::HasSubstr("wait_bucket{le=\"0.00025\"} 1\n"));
+  EXPECT_THAT(text, ::testing::HasSubstr("wait_bucket{le=\"0.025\"} 2\n"));
+  EXPECT_THAT(text, ::testing::HasSubstr("wait_bucket{le=\"0.05\"} 3\n"));
+}
+
+TEST(ObserveQueueWait, AnEmptyBatchRecordsNothing) {
+  metrics::Histogram wait({0.001});
+  observe_queue_wait(wait, {}, std::chrono::steady_clock::now());
+  EXPECT_EQ(wait.count(), 0u);
 }
 
 }  // namespace

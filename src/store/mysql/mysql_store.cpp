@@ -577,7 +577,7 @@ boost::asio::awaitable<InsertOutcome> MysqlStore::insert(domain::Subscriber subs
           std::move(completion).complete(unavailable);
           return;
         }
-        write_queue_.push_back({std::move(s), std::move(completion)});
+        write_queue_.push_back({std::move(s), std::move(completion), Clock::now()});
         const bool wake = wakes_writer(write_queue_.size(), options_.max_batch);
         lock.unlock();
         // With several writers, one may still be in its wait for company after another took
@@ -636,6 +636,7 @@ void MysqlStore::run_writer(std::size_t index) {
         write_ready_.notify_one();  // another writer may take the rest
     }
     last_batch = batch.size();
+    observe_queue_wait(metrics_.store_queue_wait_seconds, batch, Clock::now());
     write_batch(writer, batch);
     batch.clear();
   }

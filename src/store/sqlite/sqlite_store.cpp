@@ -336,7 +336,7 @@ boost::asio::awaitable<InsertOutcome> SqliteStore::insert(domain::Subscriber sub
       std::move(completion).complete({InsertOutcome::Kind::kError, {}, StoreError::kUnavailable});
       return;
     }
-    write_queue_.push_back({std::move(s), std::move(completion)});
+    write_queue_.push_back({std::move(s), std::move(completion), std::chrono::steady_clock::now()});
     const bool wake = wakes_writer(write_queue_.size(), options_.max_batch);
     lock.unlock();
     if (wake)
@@ -367,6 +367,7 @@ void SqliteStore::run_writer() {
     }
 
     const auto started = std::chrono::steady_clock::now();
+    observe_queue_wait(metrics_.store_queue_wait_seconds, batch, started);
     last_batch = batch.size();
     const bool committed = writer_->commit(batch, outcomes);
     metrics_.store_batch_size.observe(static_cast<double>(batch.size()));

@@ -348,6 +348,33 @@ TEST_F(MysqlStoreTest, DuplicateInsideOneBatchCreatesExactlyOne) {
   EXPECT_EQ(outcomes[2].kind, Kind::kCreated);
 }
 
+TEST_F(MysqlStoreTest, QueueWaitCountsEachInsertFromWhenItWasQueued) {
+  const std::uint64_t waits_before = metrics_.store_queue_wait_seconds.count();
+  const double waited_before = metrics_.store_queue_wait_seconds.sum();
+  boost::asio::io_context context;
+  store_->hold_writes_for_testing(true);
+  std::vector<InsertOutcome> outcomes(2);
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    boost::asio::co_spawn(
+        context,
+        [&, i]() -> boost::asio::awaitable<void> {
+          outcomes[i] = co_await store_->insert(make("wait" + std::to_string(i)));
+        },
+        boost::asio::detached);
+  }
+  context.poll();  // both rows are queued, and held
+  const auto held = std::chrono::milliseconds(50);
+  std::this_thread::sleep_for(held);
+  store_->hold_writes_for_testing(false);
+  context.run();
+
+  ASSERT_EQ(outcomes[0].kind, Kind::kCreated);
+  ASSERT_EQ(outcomes[1].kind, Kind::kCreated);
+  EXPECT_EQ(metrics_.store_queue_wait_seconds.count(), waits_before + 2);
+  // Each waited at least as long as the writes were held.
+  EXPECT_GE(metrics_.store_queue_wait_seconds.sum() - waited_before, 2 * 0.050);
+}
+
 TEST_F(MysqlStoreTest, DuplicateAcrossBatchesReturnsTheStoredRow) {
   Subscriber first = make("again", Status::kUnconfirmed);
   ASSERT_EQ(insert(first).kind, Kind::kCreated);
