@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include <algorithm>
+#include <string>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -13,6 +14,7 @@
 #include "http/session.h"
 #include "util/event_loop.h"
 #include "util/log.h"
+#include "util/thread_name.h"
 
 namespace subscriberd::http {
 
@@ -40,10 +42,12 @@ tcp::endpoint Server::start() {
   const tcp::endpoint bound = acceptor_->local_endpoint();
 
   asio::co_spawn(loops_.front()->context, accept_loop(), asio::detached);
-  for (auto& loop : loops_) {
-    asio::co_spawn(loop->context, sweep_deadlines(*loop), asio::detached);
-    loop->guard.emplace(loop->context.get_executor());
-    loop->thread = std::thread([&context = loop->context] {
+  for (std::size_t number = 0; number < loops_.size(); ++number) {
+    Loop& loop = *loops_[number];
+    asio::co_spawn(loop.context, sweep_deadlines(loop), asio::detached);
+    loop.guard.emplace(loop.context.get_executor());
+    loop.thread = std::thread([&context = loop.context, number] {
+      util::name_this_thread("net-" + std::to_string(number));
       util::set_this_thread_loop(&context);
       context.run();
     });

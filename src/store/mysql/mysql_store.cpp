@@ -4,12 +4,14 @@
 #include <array>
 #include <map>
 #include <random>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "store/mysql/mysql_handle.h"
 #include "util/log.h"
 #include "util/stop_threads.h"
+#include "util/thread_name.h"
 
 namespace subscriberd::embedded {
 extern const std::string_view kMysqlSchema;
@@ -548,12 +550,21 @@ MysqlStore::MysqlStore(Options options, metrics::Registry& metrics)
   for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.reader_threads); ++i) {
     readers_.push_back(std::make_unique<Reader>(options_));
   }
-  monitor_thread_ = std::thread([this] { run_monitor(); });
+  monitor_thread_ = std::thread([this] {
+    util::name_this_thread("mysql-monitor");
+    run_monitor();
+  });
   for (std::size_t i = 0; i < writers_.size(); ++i) {
-    writer_threads_.emplace_back([this, i] { run_writer(i); });
+    writer_threads_.emplace_back([this, i] {
+      util::name_this_thread("mysql-writer-" + std::to_string(i));
+      run_writer(i);
+    });
   }
   for (std::size_t i = 0; i < readers_.size(); ++i) {
-    reader_threads_.emplace_back([this, i] { run_reader(i); });
+    reader_threads_.emplace_back([this, i] {
+      util::name_this_thread("mysql-reader-" + std::to_string(i));
+      run_reader(i);
+    });
   }
 }
 

@@ -12,6 +12,7 @@
 #include "store/sqlite/wal_write_buffer.h"
 #include "util/log.h"
 #include "util/stop_threads.h"
+#include "util/thread_name.h"
 
 namespace subscriberd::embedded {
 extern const std::string_view kSqliteSchema;
@@ -313,10 +314,19 @@ SqliteStore::SqliteStore(Options options, metrics::Registry& metrics)
   for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.reader_threads); ++i) {
     readers_.push_back(std::make_unique<Reader>(options_.path));
   }
-  writer_thread_ = std::thread([this] { run_writer(); });
-  checkpointer_thread_ = std::thread([this] { run_checkpointer(); });
+  writer_thread_ = std::thread([this] {
+    util::name_this_thread("sqlite-writer");
+    run_writer();
+  });
+  checkpointer_thread_ = std::thread([this] {
+    util::name_this_thread("sqlite-ckpt");
+    run_checkpointer();
+  });
   for (std::size_t i = 0; i < readers_.size(); ++i) {
-    reader_threads_.emplace_back([this, i] { run_reader(i); });
+    reader_threads_.emplace_back([this, i] {
+      util::name_this_thread("sqlite-reader-" + std::to_string(i));
+      run_reader(i);
+    });
   }
 }
 
