@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
 #include <pthread.h>
 #include <string_view>
 
 // Names the calling thread, as top -H, perf and /proc/PID/task/*/comm show it, so that an
-// operator can tell the network threads from the store's writers and readers.
+// operator can tell the network threads from the store's writers and readers (Linux, glibc).
 namespace subscriberd::util {
 
 // Linux keeps 15 characters of a thread's name; a longer one is cut, never refused.

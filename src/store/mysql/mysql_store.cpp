@@ -562,7 +562,7 @@ MysqlStore::MysqlStore(Options options, metrics::Registry& metrics)
   }
   for (std::size_t i = 0; i < readers_.size(); ++i) {
     reader_threads_.emplace_back([this, i] {
-      util::name_this_thread("mysql-reader-" + std::to_string(i));
+      util::name_this_thread("mysql-rd-" + std::to_string(i));
       run_reader(i);
     });
   }

@@ -324,7 +324,7 @@ SqliteStore::SqliteStore(Options options, metrics::Registry& metrics)
   });
   for (std::size_t i = 0; i < readers_.size(); ++i) {
     reader_threads_.emplace_back([this, i] {
-      util::name_this_thread("sqlite-reader-" + std::to_string(i));
+      util::name_this_thread("sqlite-rd-" + std::to_string(i));
       run_reader(i);
     });
   }
@@ -356,7 +356,6 @@ boost::asio::awaitable<InsertOutcome> SqliteStore::insert(domain::Subscriber sub
 
 void SqliteStore::run_writer() {
   std::vector<PendingInsert> batch;
-  std::vector<PendingInsert> rest;
   std::vector<InsertOutcome> outcomes;
   std::size_t last_batch = 0;
   for (;;) {

@@ -63,10 +63,12 @@ class SqliteStoreTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  void open(std::optional<std::chrono::microseconds> batch_wait = std::nullopt) {
+  void open(std::optional<std::chrono::microseconds> batch_wait = std::nullopt,
+            std::size_t max_batch = SqliteStore::Options{""}.max_batch) {
     SqliteStore::Options options{path_};
     if (batch_wait)
       options.batch_wait = *batch_wait;
+    options.max_batch = max_batch;
     store_ = std::make_unique<SqliteStore>(std::move(options), metrics_);
   }
 
@@ -230,6 +232,24 @@ TEST_F(SqliteStoreTest, InsertsArrivingWhileTheWriterWaitsForCompanyShareOneComm
     EXPECT_EQ(find_email(rows[i].email).subscriber, rows[i]);
   }
   EXPECT_EQ(commits() - commits_before, 1u) << "expected the 8 inserts in one commit";
+}
+
+TEST_F(SqliteStoreTest, QueueWaitCountsEveryInsertOnceAcrossSplitBatches) {
+  open(0us, 2);
+  const std::uint64_t waits_before = metrics_.store_queue_wait_seconds.count();
+  const double waited_before = metrics_.store_queue_wait_seconds.sum();
+  Connection locker = open_connection(path_, false);
+  exec(locker.get(), "BEGIN IMMEDIATE");
+  start_inserts({make("held")});
+  std::this_thread::sleep_for(kPause);    // the writer takes it and waits for the lock
+  start_inserts(make_rows("queued", 4));  // two batches of two, after the first
+  exec(locker.get(), "ROLLBACK");
+  for (const InsertOutcome& outcome : wait_for_inserts())
+    ASSERT_EQ(outcome.kind, Kind::kCreated);
+
+  EXPECT_EQ(metrics_.store_queue_wait_seconds.count(), waits_before + 5);
+  // The four queued behind the held commit waited for it: at least part of the pause each.
+  EXPECT_GT(metrics_.store_queue_wait_seconds.sum() - waited_before, 0.0);
 }
 
 TEST_F(SqliteStoreTest, LoneInsertsOnAQuietStoreAreNotHeldForCompany) {
