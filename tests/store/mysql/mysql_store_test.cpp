@@ -238,8 +238,10 @@ class MysqlStoreTest : public ::testing::Test {
 
   // Inserts every row concurrently (one coroutine each) and returns the outcomes in order.
   // With `one_batch`, the writer is held until every insert is queued.
+  // With one_batch, the writes are held until every row is queued, and for `held_for` more.
   std::vector<InsertOutcome> insert_all(MysqlStore& store, const std::vector<Subscriber>& rows,
-                                        bool one_batch = false) {
+                                        bool one_batch = false,
+                                        std::chrono::milliseconds held_for = {}) {
     std::vector<InsertOutcome> outcomes(rows.size());
     boost::asio::io_context context;
     if (one_batch)
@@ -253,8 +255,10 @@ class MysqlStoreTest : public ::testing::Test {
           boost::asio::detached);
     }
     context.poll();  // every coroutine runs up to its insert, which queues the row
-    if (one_batch)
+    if (one_batch) {
+      std::this_thread::sleep_for(held_for);
       store.hold_writes_for_testing(false);
+    }
     context.run();
     return outcomes;
   }
@@ -351,29 +355,16 @@ TEST_F(MysqlStoreTest, DuplicateInsideOneBatchCreatesExactlyOne) {
 TEST_F(MysqlStoreTest, QueueWaitCountsEachInsertFromWhenItWasQueued) {
   const std::uint64_t waits_before = metrics_.store_queue_wait_seconds.count();
   const double waited_before = metrics_.store_queue_wait_seconds.sum();
-  boost::asio::io_context context;
-  store_->hold_writes_for_testing(true);
-  std::vector<InsertOutcome> outcomes(2);
-  for (std::size_t i = 0; i < outcomes.size(); ++i) {
-    boost::asio::co_spawn(
-        context,
-        [&, i]() -> boost::asio::awaitable<void> {
-          outcomes[i] = co_await store_->insert(make("wait" + std::to_string(i)));
-        },
-        boost::asio::detached);
-  }
-  context.poll();  // both rows are queued, and held
   const auto held = std::chrono::milliseconds(50);
-  std::this_thread::sleep_for(held);
-  store_->hold_writes_for_testing(false);
-  context.run();
+  auto outcomes = insert_all(*store_, {make("wait0"), make("wait1")}, true, held);
 
   ASSERT_EQ(outcomes[0].kind, Kind::kCreated);
   ASSERT_EQ(outcomes[1].kind, Kind::kCreated);
   EXPECT_EQ(metrics_.store_queue_wait_seconds.count(), waits_before + 2);
-  // Each waited at least as long as the writes were held.
-  // (less a microsecond: the sum is kept in whole microseconds).
-  EXPECT_GE(metrics_.store_queue_wait_seconds.sum() - waited_before, 2 * 0.050 - 1e-6);
+  // Each waited at least as long as the writes were held (less a microsecond: the sum is kept
+  // in whole microseconds).
+  EXPECT_GE(metrics_.store_queue_wait_seconds.sum() - waited_before,
+            2 * std::chrono::duration<double>(held).count() - 1e-6);
 }
 
 TEST_F(MysqlStoreTest, DuplicateAcrossBatchesReturnsTheStoredRow) {

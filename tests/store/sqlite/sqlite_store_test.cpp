@@ -238,17 +238,10 @@ TEST_F(SqliteStoreTest, QueueWaitCountsEveryInsertOnceAcrossSplitBatches) {
   open(0us, 2);
   const std::uint64_t waits_before = metrics_.store_queue_wait_seconds.count();
   const double waited_before = metrics_.store_queue_wait_seconds.sum();
-  Connection locker = open_connection(path_, false);
-  exec(locker.get(), "BEGIN IMMEDIATE");
-  start_inserts({make("held")});
-  std::this_thread::sleep_for(kPause);    // the writer takes it and waits for the lock
-  start_inserts(make_rows("queued", 4));  // two batches of two, after the first
-  exec(locker.get(), "ROLLBACK");
-  for (const InsertOutcome& outcome : wait_for_inserts())
-    ASSERT_EQ(outcome.kind, Kind::kCreated);
+  commit_a_shared_batch();  // one insert alone, then five queued behind it: batches of 2, 2, 1
 
-  EXPECT_EQ(metrics_.store_queue_wait_seconds.count(), waits_before + 5);
-  // The four queued behind the held commit waited for it: at least part of the pause each.
+  EXPECT_EQ(metrics_.store_queue_wait_seconds.count(), waits_before + 6);
+  // The five queued behind the held commit waited for it: at least part of the pause each.
   EXPECT_GT(metrics_.store_queue_wait_seconds.sum() - waited_before, 0.0);
 }
 
