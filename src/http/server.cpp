@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 
 #include <boost/asio/as_tuple.hpp>
@@ -21,6 +22,11 @@ namespace subscriberd::http {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+namespace {
+// How long accepting pauses after a failed accept (out of descriptors, buffers or memory).
+constexpr std::chrono::milliseconds kAcceptPause{100};
+}  // namespace
+
 Server::Server(ServerOptions options, RequestHandler& handler)
     : options_(std::move(options)), handler_(handler) {
   for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.threads); ++i) {
@@ -30,6 +36,12 @@ Server::Server(ServerOptions options, RequestHandler& handler)
 
 Server::~Server() {
   join();
+  // Now, while every member is alive: the sessions left suspended on a loop report to this
+  // server when the loop's context destroys them. Loop 0 goes first: an accept it still holds
+  // may own a socket made for another loop.
+  acceptor_.reset();
+  for (auto& loop : loops_)
+    loop.reset();
 }
 
 tcp::endpoint Server::start() {
@@ -65,8 +77,15 @@ asio::awaitable<void> Server::accept_loop() {
     if (ec == asio::error::operation_aborted || !acceptor_->is_open())
       co_return;
     if (ec) {
-      // Out of descriptors and the like: keep serving the connections we have.
-      log::warn("accept failed", {{"error", ec.message()}});
+      // Out of descriptors and the like: keep serving the connections we have, and pause
+      // before accepting again. The connection that failed is still queued, so an immediate
+      // retry would fail the same way, in a loop that takes a CPU and floods the log.
+      log::warn("accept failed; pausing new connections",
+                {{"error", ec.message()}, {"pause_ms", std::to_string(kAcceptPause.count())}});
+      asio::steady_timer pause(loops_.front()->context, kAcceptPause);
+      auto [pause_ec] = co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (pause_ec || !acceptor_->is_open())
+        co_return;
       continue;
     }
     asio::co_spawn(loop.context, Session::serve(*this, loop, std::move(socket)), asio::detached);

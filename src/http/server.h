@@ -58,9 +58,12 @@ class Server {
 
   // Connection bookkeeping, called by sessions on their own loop's thread.
   struct Loop {
+    // Declared before the context, so that it outlives it: destroying the context destroys
+    // the coroutines of sessions still suspended on it (after a grace period ran out), and
+    // each of them leaves the set as it goes.
+    std::unordered_set<Session*> sessions;  // touched only on this loop's thread
     boost::asio::io_context context{1};
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard;
-    std::unordered_set<Session*> sessions;  // touched only on this loop's thread
     std::thread thread;
   };
   void session_started(Loop& loop, Session* session);

@@ -18,6 +18,18 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadSize = 4096;  // bytes asked for by each read
+// Empty lines ignored before a request line: one is what RFC 9112 asks servers to accept
+// (some clients end a body with an extra CRLF); a few more cost nothing.
+constexpr int kMaxEmptyLines = 4;
+
+// Whether the body's length is known. RFC 9112 has a request whose transfer codings do not
+// end in chunked refused with a 400 (6.3), and an HTTP/1.0 request with any treated as faulty
+// (6.1); Beast would read the first as having no body, and take the second as chunked.
+bool body_length_is_known(const beast_http::request_parser<beast_http::string_body>& parser) {
+  if (parser.get().count(beast_http::field::transfer_encoding) == 0)
+    return true;
+  return parser.chunked() && parser.get().version() >= 11;
+}
 
 }  // namespace
 
@@ -81,6 +93,9 @@ asio::awaitable<void> Session::run() {
       buffer_.commit(n);
     }
     idle_ = false;
+    skip_empty_lines();
+    if (buffer_.size() == 0)
+      continue;
 
     RequestParser parser;
     parser.eager(true);  // the body in the same pass as the header
@@ -99,6 +114,10 @@ asio::awaitable<void> Session::run() {
       break;
     }
 
+    // Closed by a drain or the deadline sweep while the request was read: nobody would get
+    // the answer.
+    if (!socket_.is_open())
+      break;
     Request request = parser.release();
     const bool keep_alive = request.keep_alive();
     const bool head_only = request.method() == beast_http::verb::head;
@@ -106,10 +125,31 @@ asio::awaitable<void> Session::run() {
     response.keep_alive(keep_alive && !server_.stopping());
     if (!co_await write(response, head_only))
       break;
-    if (!response.keep_alive())
+    if (!response.keep_alive()) {
+      // Unread requests behind this one would make the close a reset.
+      beast::error_code ignored;
+      if (buffer_.size() > 0 || socket_.available(ignored) > 0)
+        co_await linger();
       break;
+    }
   }
   close_now();
+}
+
+void Session::skip_empty_lines() {
+  const auto* data = static_cast<const char*>(buffer_.data().data());
+  const std::size_t size = buffer_.size();
+  std::size_t at = 0;
+  for (int line = 0; line < kMaxEmptyLines; ++line) {
+    if (at < size && data[at] == '\n') {
+      at += 1;
+    } else if (at + 1 < size && data[at] == '\r' && data[at + 1] == '\n') {
+      at += 2;
+    } else {
+      break;
+    }
+  }
+  buffer_.consume(at);
 }
 
 asio::awaitable<Session::ReadResult> Session::read_request(RequestParser& parser) {
@@ -117,9 +157,15 @@ asio::awaitable<Session::ReadResult> Session::read_request(RequestParser& parser
   // is parsed without a queued operation or a timer. Only a request still arriving waits, and
   // then the whole of it must arrive within io_timeout.
   bool go_ahead_considered = false;
+  bool framing_checked = false;
   for (;;) {
     beast::error_code ec;
     buffer_.consume(parser.put(buffer_.data(), ec));
+    if (!framing_checked && parser.is_header_done()) {
+      framing_checked = true;
+      if (!body_length_is_known(parser))
+        co_return ReadResult::kMalformed;
+    }
     if (parser.is_done()) {
       deadline_ = kNoDeadline;
       co_return ReadResult::kComplete;
@@ -203,11 +249,14 @@ asio::awaitable<bool> Session::send(std::array<asio::const_buffer, 2> buffers) {
 asio::awaitable<void> Session::reject_and_close(ProtocolError error, unsigned version) {
   Response response = server_.handler().reject(error, version);
   response.keep_alive(false);
-  if (!co_await write(response, false))
-    co_return;
+  if (co_await write(response, false))
+    co_await linger();
+}
+
+asio::awaitable<void> Session::linger() {
   // Let the client read the answer before the connection goes: stop sending, then discard
-  // what it still sends (an oversized body, say) for a short while. Closing with unread
-  // data would reset the connection and could destroy the response in flight.
+  // what it still sends (an oversized body, pipelined requests) for a short while. Closing
+  // with unread data would reset the connection and could destroy the response in flight.
   beast::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   deadline_ = Clock::now() + std::chrono::seconds(2);

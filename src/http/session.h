@@ -51,6 +51,11 @@ class Session {
   // Writes all of `buffers`; false when the connection failed or timed out.
   boost::asio::awaitable<bool> send(std::array<boost::asio::const_buffer, 2> buffers);
   boost::asio::awaitable<void> reject_and_close(ProtocolError error, unsigned version);
+  // Stops sending, then discards what the peer still sends for a short while, so that the
+  // last response is not destroyed by a reset (see the definition).
+  boost::asio::awaitable<void> linger();
+  // Drops the empty lines a client may send before a request line (RFC 9112, 2.2).
+  void skip_empty_lines();
 
   Server& server_;
   Server::Loop& loop_;

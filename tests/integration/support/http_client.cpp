@@ -207,6 +207,21 @@ bool RawConnection::closed_by_peer(std::chrono::milliseconds timeout) {
   }
 }
 
+bool RawConnection::ended_in_order(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || !wait_readable(socket_, left))
+      return false;
+    char chunk[16384];
+    boost::system::error_code ec;
+    socket_.read_some(asio::buffer(chunk), ec);
+    if (ec)
+      return ec == asio::error::eof;
+  }
+}
+
 std::string url_encode(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

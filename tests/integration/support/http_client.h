@@ -56,6 +56,9 @@ class RawConnection {
   std::string read_raw(std::chrono::milliseconds timeout);
   // True when the server closed the connection within `timeout`.
   bool closed_by_peer(std::chrono::milliseconds timeout);
+  // True when the server ended the stream in order (end of file) within `timeout`: not by a
+  // reset, which may discard a response in flight.
+  bool ended_in_order(std::chrono::milliseconds timeout);
 
  private:
   boost::asio::io_context context_;

@@ -1,0 +1,79 @@
+// The HTTP server's own life cycle, with a stand-in for the application behind it.
+#include "http/server.h"
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string_view>
+#include <thread>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <gtest/gtest.h>
+
+#include "http/request_handler.h"
+
+namespace subscriberd::http {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+// Answers nothing: every request waits for an hour, like one stuck on a store that does not
+// answer.
+class StuckHandler final : public RequestHandler {
+ public:
+  asio::awaitable<Response> handle(Request) override {
+    entered.fetch_add(1);
+    asio::steady_timer forever(co_await asio::this_coro::executor, 1h);
+    co_await forever.async_wait(asio::use_awaitable);
+    co_return Response{};
+  }
+  Response reject(ProtocolError, unsigned) override { return Response{}; }
+
+  std::atomic<int> entered{0};
+};
+
+TEST(ServerTest, RequestsStillWaitingWhenTheGracePeriodEndsAreDestroyedSafely) {
+  StuckHandler handler;
+  ServerOptions options;
+  options.port = 0;
+  options.threads = 2;
+  auto server = std::make_unique<Server>(options, handler);
+  const auto endpoint = server->start();
+
+  // One request on each loop (connections are dealt out in turn).
+  asio::io_context client;
+  asio::ip::tcp::socket first(client), second(client);
+  for (auto* socket : {&first, &second}) {
+    socket->connect(endpoint);
+    asio::write(*socket, asio::buffer(std::string_view("GET / HTTP/1.1\r\nHost: x\r\n\r\n")));
+  }
+  for (int i = 0; i < 500 && handler.entered.load() < 2; ++i)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(handler.entered.load(), 2);
+
+  // The grace period runs out with both requests in the handler; their coroutines are still
+  // suspended when the loops stop, and are destroyed with the loops' contexts.
+  server->drain(50ms);
+  server->join();
+  server.reset();
+
+  // Both connections were closed without an answer.
+  for (auto* socket : {&first, &second}) {
+    char byte = 0;
+    boost::system::error_code ec;
+    const std::size_t n = asio::read(*socket, asio::buffer(&byte, 1), ec);
+    EXPECT_EQ(n, 0u);
+    EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+  }
+}
+
+}  // namespace
+}  // namespace subscriberd::http
