@@ -2,6 +2,7 @@
 
 #include <array>
 #include <atomic>
+#include <utility>
 
 #include <boost/asio/post.hpp>
 #include <hiredis/async.h>
@@ -12,7 +13,6 @@
 namespace subscriberd::cache::redis {
 
 namespace asio = boost::asio;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -74,9 +74,20 @@ bool Connection::send(std::span<const std::string_view> args,
     return false;
   };
   if (!accepting() || context_ == nullptr || args.empty() || args.size() > kMaxArgs ||
-      deadlines_.size() >= options_.max_in_flight) {
+      in_flight() >= options_.max_in_flight) {
     return refuse();
   }
+  const Clock::time_point deadline = Clock::now() + options_.timeout;
+  if (state_ == State::kConnecting) {
+    held_.push_back(
+        {std::vector<std::string>(args.begin(), args.end()), std::move(handler), deadline});
+    return true;
+  }
+  return issue(args, std::move(handler), deadline);
+}
+
+bool Connection::issue(std::span<const std::string_view> args,
+                       std::unique_ptr<ReplyHandler> handler, Clock::time_point deadline) {
   std::array<const char*, kMaxArgs> argv{};
   std::array<std::size_t, kMaxArgs> lengths{};
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -87,10 +98,12 @@ bool Connection::send(std::span<const std::string_view> args,
   if (redisAsyncCommandArgv(context_, &Connection::on_command_reply, handler.get(),
                             static_cast<int>(args.size()), argv.data(),
                             lengths.data()) != REDIS_OK) {
-    return refuse();
+    if (handler)
+      handler->on_reply(nullptr);
+    return false;
   }
   handler.release();  // hiredis hands it back to on_command_reply
-  deadlines_.push_back(Clock::now() + options_.timeout);
+  deadlines_.push_back(deadline);
   arm_watchdog();
   return true;
 }
@@ -143,7 +156,7 @@ void Connection::connect() {
   // connect(2) finished; its deadline bounds the connection attempt.
   const std::string db = std::to_string(options_.db);
   const std::array<std::string_view, 2> select = {"SELECT", db};
-  if (!send(select, std::make_unique<Hello>(*this)))
+  if (!issue(select, std::make_unique<Hello>(*this), Clock::now() + options_.timeout))
     drop("cannot queue SELECT");
 }
 
@@ -155,6 +168,22 @@ void Connection::connect_failed(std::string_view error) {
 void Connection::on_ready() {
   state_ = State::kReady;
   backoff_ = options_.first_backoff;
+  // The commands held while connecting go out now, in the order they came, behind the SELECT;
+  // those whose time ran out while connecting are answered as failed instead, as they would
+  // have been had they gone out with it (and the watchdog would drop the new connection).
+  std::array<std::string_view, kMaxArgs> args;
+  const Clock::time_point now = Clock::now();
+  for (Held& command : std::exchange(held_, {})) {
+    if (command.deadline <= now) {
+      if (command.handler)
+        command.handler->on_reply(nullptr);
+      continue;
+    }
+    for (std::size_t i = 0; i < command.args.size(); ++i)
+      args[i] = command.args[i];
+    issue(std::span(args.data(), command.args.size()), std::move(command.handler),
+          command.deadline);
+  }
   if (failing_) {
     failing_ = false;
     log::info("redis cache connected again", {{"cache", options_.name}});
@@ -204,6 +233,10 @@ void Connection::on_context_gone() {
   deadlines_.clear();
   watchdog_.cancel();
   watchdog_armed_ = false;
+  for (Held& command : std::exchange(held_, {})) {
+    if (command.handler)
+      command.handler->on_reply(nullptr);
+  }
   if (state_ == State::kClosed)
     return;
   if (!dropping_) {

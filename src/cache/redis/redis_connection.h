@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/asio/execution_context.hpp>
 #include <boost/asio/io_context.hpp>
@@ -56,7 +57,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   enum class State : std::uint8_t {
     kIdle,        // never connected: the first command starts connecting
-    kConnecting,  // commands are queued and sent once connected
+    kConnecting,  // commands are held, and sent once the database is selected
     kReady,
     kBackingOff,  // after a failure: commands are refused until the next attempt
     kClosed,
@@ -81,10 +82,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void close();
 
   State state() const { return state_; }
-  std::size_t in_flight() const { return deadlines_.size(); }
+  std::size_t in_flight() const { return deadlines_.size() + held_.size(); }
 
  private:
   class Hello;
+  using Clock = std::chrono::steady_clock;
+
+  // A command sent while connecting, waiting for its connection's SELECT to succeed.
+  struct Held {
+    std::vector<std::string> args;
+    std::unique_ptr<ReplyHandler> handler;
+    Clock::time_point deadline;
+  };
+
+  // Hands a command to hiredis; false, after calling the handler with nullptr, if it refuses.
+  bool issue(std::span<const std::string_view> args, std::unique_ptr<ReplyHandler> handler,
+             Clock::time_point deadline);
 
   void connect();
   void connect_failed(std::string_view error);
@@ -125,6 +138,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Deadlines of the commands awaiting an answer, oldest first (answers come in order).
   std::deque<std::chrono::steady_clock::time_point> deadlines_;
+  // Commands sent while connecting. Pipelined behind the SELECT they would run in database 0
+  // should it fail (a database number the server does not have).
+  std::vector<Held> held_;
   bool watchdog_armed_ = false;
 
   std::chrono::milliseconds backoff_;

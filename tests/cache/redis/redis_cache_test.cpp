@@ -406,6 +406,25 @@ TEST_F(RedisCacheTest, EvictedKeyIsAMissAgain) {
   EXPECT_EQ(find(*cache, domain::LookupKey::by_id(s.id)).kind, CacheLookup::Kind::kHit);
 }
 
+TEST_F(RedisCacheTest, NothingIsWrittenWhenTheDatabaseCannotBeSelected) {
+  // Commands sent while connecting wait for the SELECT: pipelined behind it, they would run
+  // in database 0 when the server has no such database.
+  RedisUrl url = *shared_url();
+  url.db = 4000;  // beyond any server's `databases`
+  url.timeout = std::max<std::chrono::milliseconds>(url.timeout, 2000ms);
+  RedisCache cache({url, 5000ms}, metrics_);
+  const domain::Subscriber s = make_subscriber("no-such-db");
+  loop_.run([&] { cache.remember(s); });  // the first command: it starts connecting
+  EXPECT_EQ(find(cache, domain::LookupKey::by_email(s.email)).kind, CacheLookup::Kind::kMiss);
+  EXPECT_FALSE(loop_.await(health_of(cache)));
+  EXPECT_GE(metrics_.cache_errors.value(), 1u);
+
+  Admin db0(url.host, url.port, 0);
+  ASSERT_TRUE(db0.ok()) << db0.error();
+  EXPECT_EQ(db0.command({"EXISTS", email_key(s.email)}), "0");
+  EXPECT_EQ(db0.command({"EXISTS", id_key(s.id)}), "0");
+}
+
 TEST_F(RedisCacheTest, HealthAndDescription) {
   auto cache = make_cache();
   EXPECT_TRUE(loop_.await(health_of(*cache)));
