@@ -84,6 +84,11 @@ bool MysqlError::connection_lost() const {
   switch (code_) {
     case errors::kConnectionCount:
     case errors::kServerShutdown:
+    case errors::kPacketTooLarge:  // the server closes the connection after these
+    case errors::kNetReadError:
+    case errors::kNetReadInterrupted:
+    case errors::kNetErrorOnWrite:
+    case errors::kNetWriteInterrupted:
     case errors::kTooManyUserConnections:
     case errors::kReadOnly:  // a former primary: a new connection may reach the new one
     case errors::kQueryInterrupted:
@@ -105,7 +110,15 @@ bool MysqlError::connection_lost() const {
 }
 
 bool MysqlError::transient() const {
-  return connection_lost() || code_ == errors::kDeadlock || code_ == errors::kLockWaitTimeout;
+  switch (code_) {
+    case errors::kDeadlock:
+    case errors::kLockWaitTimeout:
+    case errors::kLockTableFull:
+    case errors::kRecordChanged:
+      return true;
+    default:
+      return connection_lost();
+  }
 }
 
 void initialize_library() {

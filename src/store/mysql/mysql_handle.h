@@ -28,7 +28,9 @@ class MysqlError : public std::runtime_error {
 
   // The connection is gone or unusable: drop it, connect again, run the work again.
   bool connection_lost() const;
-  // Worth running again: a lost connection, a deadlock or a lock wait timeout.
+  // Worth running again: a lost connection, or an error after which the server may have rolled
+  // back the whole transaction (a deadlock, a lock wait timeout, a full lock table, a snapshot
+  // conflict), so that nothing the transaction did before it can be trusted.
   bool transient() const;
   // The server's own answer to a statement (its error numbers, not the client library's) on a
   // connection that is still there: in a multi-statement query, nothing after it ran.
@@ -42,9 +44,16 @@ class MysqlError : public std::runtime_error {
 // Error numbers the store treats specially. The same numbers on MySQL 5.7, 8 and MariaDB
 // unless noted.
 namespace errors {
-inline constexpr unsigned kConnectionCount = 1040;         // ER_CON_COUNT_ERROR
-inline constexpr unsigned kServerShutdown = 1053;          // ER_SERVER_SHUTDOWN
-inline constexpr unsigned kLockWaitTimeout = 1205;         // ER_LOCK_WAIT_TIMEOUT
+inline constexpr unsigned kConnectionCount = 1040;      // ER_CON_COUNT_ERROR
+inline constexpr unsigned kServerShutdown = 1053;       // ER_SERVER_SHUTDOWN
+inline constexpr unsigned kRecordChanged = 1020;        // ER_CHECKREAD (MariaDB snapshot isolation)
+inline constexpr unsigned kPacketTooLarge = 1153;       // ER_NET_PACKET_TOO_LARGE
+inline constexpr unsigned kNetReadError = 1158;         // ER_NET_READ_ERROR
+inline constexpr unsigned kNetReadInterrupted = 1159;   // ER_NET_READ_INTERRUPTED
+inline constexpr unsigned kNetErrorOnWrite = 1160;      // ER_NET_ERROR_ON_WRITE
+inline constexpr unsigned kNetWriteInterrupted = 1161;  // ER_NET_WRITE_INTERRUPTED
+inline constexpr unsigned kLockWaitTimeout = 1205;      // ER_LOCK_WAIT_TIMEOUT
+inline constexpr unsigned kLockTableFull = 1206;        // ER_LOCK_TABLE_FULL
 inline constexpr unsigned kTooManyUserConnections = 1203;  // ER_TOO_MANY_USER_CONNECTIONS
 inline constexpr unsigned kDeadlock = 1213;                // ER_LOCK_DEADLOCK
 inline constexpr unsigned kReadOnly = 1290;                // ER_OPTION_PREVENTS_STATEMENT

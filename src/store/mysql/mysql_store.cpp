@@ -317,7 +317,8 @@ class MysqlStore::Writer {
       } catch (const MysqlError& e) {
         if (e.transient())
           throw;
-        // The failed statement was rolled back on its own; the transaction goes on. Find the
+        // Not one of the errors that roll back the transaction (those are transient): the
+        // failed statement was rolled back on its own, and the transaction goes on. Find the
         // row at fault by inserting one at a time.
         for (Item* item : chunk) {
           try {
@@ -686,7 +687,8 @@ void MysqlStore::write_batch(Writer& writer, std::vector<PendingInsert>& batch) 
       } else {
         writer.rollback_quietly();
       }
-      if (!e.transient()) {
+      // After a COMMIT whose outcome is unknown, whatever the error, only a re-check can tell.
+      if (!e.transient() && !commit_sent) {
         log::error("write transaction failed", {{"error", e.what()}});
         failure = StoreError::kFailed;
         break;

@@ -163,6 +163,22 @@ TEST(MysqlError, OnlyTheServersOwnAnswerOnALiveConnectionCountsAsRefused) {
   EXPECT_FALSE(MysqlError(0, "our own").server_refused());
 }
 
+TEST(MysqlError, ErrorsThatMayRollBackTheTransactionAreRetried) {
+  // InnoDB rolls back the whole transaction on these: the batch must run again from the start.
+  EXPECT_TRUE(MysqlError(1213, "deadlock").transient());
+  EXPECT_TRUE(MysqlError(1205, "lock wait timeout").transient());
+  EXPECT_TRUE(MysqlError(1206, "lock table full").transient());
+  EXPECT_TRUE(MysqlError(1020, "record has changed since last read").transient());
+  // The server closes the connection after these.
+  for (unsigned code : {1153u, 1158u, 1159u, 1160u, 1161u}) {
+    EXPECT_TRUE(MysqlError(code, "network").connection_lost()) << code;
+    EXPECT_TRUE(MysqlError(code, "network").transient()) << code;
+  }
+  // A row's own fault: only that statement is undone.
+  EXPECT_FALSE(MysqlError(1406, "data too long").transient());
+  EXPECT_FALSE(MysqlError(1366, "incorrect string value").transient());
+}
+
 // --- helpers for the server tests ---------------------------------------------------------------
 
 std::optional<Endpoint> test_endpoint() {
@@ -793,6 +809,26 @@ TEST_F(MysqlStoreTest, UnansweredCommitThatCommittedIsReportedCreatedAndCountedO
   ASSERT_EQ(outcomes[2].kind, Kind::kCreated);
   EXPECT_GE(metrics_.store_retries.value(), retries_before + 1);
   EXPECT_EQ(total(), before + 2) << "a re-checked batch must not be counted twice";
+}
+
+TEST_F(MysqlStoreTest, CommitErrorOfAnyKindIsRecheckedNotReportedAsAFailure) {
+  // The server's answer to COMMIT was an error the store does not retry for its own sake, but
+  // the COMMIT itself went out: only a re-check can tell what happened (here it committed).
+  store_->shutdown();
+  std::atomic<int> failures_left{1};
+  store_ = open([&](MysqlStore::Options& o) {
+    o.write_hook = [&](MysqlStore::WriteStage stage) {
+      if (stage == MysqlStore::WriteStage::kAfterCommit && failures_left.fetch_sub(1) > 0) {
+        throw MysqlError(1180, "simulated: got an error during COMMIT");
+      }
+    };
+  });
+  const std::uint64_t before = total();
+  Subscriber s = make("commit-error");
+  InsertOutcome outcome = insert(s);
+  ASSERT_EQ(outcome.kind, Kind::kCreated);
+  EXPECT_EQ(outcome.subscriber, s);
+  EXPECT_EQ(total(), before + 1) << "a re-checked batch must not be counted twice";
 }
 
 TEST_F(MysqlStoreTest, ConnectionLostBeforeCommitIsRetried) {
