@@ -11,6 +11,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -277,6 +278,19 @@ class MysqlStoreTest : public ::testing::Test {
     }
     context.run();
     return outcomes;
+  }
+
+  // Reopens the store with a write hook that throws `error` the first `times` it reaches
+  // `stage`: a server's answer, or a lost connection, simulated at that point of a batch.
+  void reopen_failing(MysqlStore::WriteStage stage, MysqlError error, int times) {
+    store_->shutdown();
+    auto left = std::make_shared<std::atomic<int>>(times);
+    store_ = open([=](MysqlStore::Options& o) {
+      o.write_hook = [=](MysqlStore::WriteStage reached) {
+        if (reached == stage && left->fetch_sub(1) > 0)
+          throw error;
+      };
+    });
   }
 
   // A write hook that counts the batches read back under locks.
@@ -786,15 +800,8 @@ TEST_F(MysqlStoreTest, LoneInsertsOnAQuietStoreAreNotHeldForCompany) {
 // --- lost COMMIT replies, simulated through the write hook --------------------------------------
 
 TEST_F(MysqlStoreTest, UnansweredCommitThatCommittedIsReportedCreatedAndCountedOnce) {
-  store_->shutdown();
-  std::atomic<int> failures_left{1};
-  store_ = open([&](MysqlStore::Options& o) {
-    o.write_hook = [&](MysqlStore::WriteStage stage) {
-      if (stage == MysqlStore::WriteStage::kAfterCommit && failures_left.fetch_sub(1) > 0) {
-        throw MysqlError(errors::kServerLost, "simulated: lost connection during COMMIT");
-      }
-    };
-  });
+  reopen_failing(MysqlStore::WriteStage::kAfterCommit,
+                 MysqlError(errors::kServerLost, "simulated: lost connection during COMMIT"), 1);
   const std::uint64_t before = total();
   const std::uint64_t retries_before = metrics_.store_retries.value();
   Subscriber first = make("lost-reply");
@@ -814,15 +821,8 @@ TEST_F(MysqlStoreTest, UnansweredCommitThatCommittedIsReportedCreatedAndCountedO
 TEST_F(MysqlStoreTest, CommitErrorOfAnyKindIsRecheckedNotReportedAsAFailure) {
   // The server's answer to COMMIT was an error the store does not retry for its own sake, but
   // the COMMIT itself went out: only a re-check can tell what happened (here it committed).
-  store_->shutdown();
-  std::atomic<int> failures_left{1};
-  store_ = open([&](MysqlStore::Options& o) {
-    o.write_hook = [&](MysqlStore::WriteStage stage) {
-      if (stage == MysqlStore::WriteStage::kAfterCommit && failures_left.fetch_sub(1) > 0) {
-        throw MysqlError(1180, "simulated: got an error during COMMIT");
-      }
-    };
-  });
+  reopen_failing(MysqlStore::WriteStage::kAfterCommit,
+                 MysqlError(1180, "simulated: got an error during COMMIT"), 1);
   const std::uint64_t before = total();
   Subscriber s = make("commit-error");
   InsertOutcome outcome = insert(s);
@@ -832,15 +832,8 @@ TEST_F(MysqlStoreTest, CommitErrorOfAnyKindIsRecheckedNotReportedAsAFailure) {
 }
 
 TEST_F(MysqlStoreTest, ConnectionLostBeforeCommitIsRetried) {
-  store_->shutdown();
-  std::atomic<int> failures_left{2};
-  store_ = open([&](MysqlStore::Options& o) {
-    o.write_hook = [&](MysqlStore::WriteStage stage) {
-      if (stage == MysqlStore::WriteStage::kBeforeCommit && failures_left.fetch_sub(1) > 0) {
-        throw MysqlError(errors::kServerGone, "simulated: server gone before COMMIT");
-      }
-    };
-  });
+  reopen_failing(MysqlStore::WriteStage::kBeforeCommit,
+                 MysqlError(errors::kServerGone, "simulated: server gone before COMMIT"), 2);
   const std::uint64_t before = total();
   Subscriber s = make("retry-before-commit");
   InsertOutcome outcome = insert(s);
@@ -850,15 +843,8 @@ TEST_F(MysqlStoreTest, ConnectionLostBeforeCommitIsRetried) {
 }
 
 TEST_F(MysqlStoreTest, DeadlocksAreRetried) {
-  store_->shutdown();
-  std::atomic<int> failures_left{1};
-  store_ = open([&](MysqlStore::Options& o) {
-    o.write_hook = [&](MysqlStore::WriteStage stage) {
-      if (stage == MysqlStore::WriteStage::kBeforeCommit && failures_left.fetch_sub(1) > 0) {
-        throw MysqlError(errors::kDeadlock, "simulated: deadlock found");
-      }
-    };
-  });
+  reopen_failing(MysqlStore::WriteStage::kBeforeCommit,
+                 MysqlError(errors::kDeadlock, "simulated: deadlock found"), 1);
   const std::uint64_t before = total();
   ASSERT_EQ(insert(make("deadlock")).kind, Kind::kCreated);
   EXPECT_EQ(total(), before + 1);
