@@ -18,6 +18,12 @@ namespace {
 
 std::atomic<std::uint64_t> g_registry_generation{0};
 
+// The answer for a command that will have none: its handler, if any, is told so.
+void answer_none(std::unique_ptr<ReplyHandler> handler) {
+  if (handler)
+    handler->on_reply(nullptr);
+}
+
 std::string millis(std::chrono::milliseconds ms) {
   return std::to_string(ms.count()) + "ms";
 }
@@ -69,8 +75,7 @@ bool Connection::accepting() {
 bool Connection::send(std::span<const std::string_view> args,
                       std::unique_ptr<ReplyHandler> handler) {
   auto refuse = [&] {
-    if (handler)
-      handler->on_reply(nullptr);
+    answer_none(std::move(handler));
     return false;
   };
   if (!accepting() || context_ == nullptr || args.empty() || args.size() > kMaxArgs ||
@@ -98,8 +103,7 @@ bool Connection::issue(std::span<const std::string_view> args,
   if (redisAsyncCommandArgv(context_, &Connection::on_command_reply, handler.get(),
                             static_cast<int>(args.size()), argv.data(),
                             lengths.data()) != REDIS_OK) {
-    if (handler)
-      handler->on_reply(nullptr);
+    answer_none(std::move(handler));
     return false;
   }
   handler.release();  // hiredis hands it back to on_command_reply
@@ -175,8 +179,7 @@ void Connection::on_ready() {
   const Clock::time_point now = Clock::now();
   for (Held& command : std::exchange(held_, {})) {
     if (command.deadline <= now) {
-      if (command.handler)
-        command.handler->on_reply(nullptr);
+      answer_none(std::move(command.handler));
       continue;
     }
     for (std::size_t i = 0; i < command.args.size(); ++i)
@@ -233,10 +236,8 @@ void Connection::on_context_gone() {
   deadlines_.clear();
   watchdog_.cancel();
   watchdog_armed_ = false;
-  for (Held& command : std::exchange(held_, {})) {
-    if (command.handler)
-      command.handler->on_reply(nullptr);
-  }
+  for (Held& command : std::exchange(held_, {}))
+    answer_none(std::move(command.handler));
   if (state_ == State::kClosed)
     return;
   if (!dropping_) {

@@ -44,17 +44,17 @@ class MysqlError : public std::runtime_error {
 // Error numbers the store treats specially. The same numbers on MySQL 5.7, 8 and MariaDB
 // unless noted.
 namespace errors {
-inline constexpr unsigned kConnectionCount = 1040;      // ER_CON_COUNT_ERROR
-inline constexpr unsigned kServerShutdown = 1053;       // ER_SERVER_SHUTDOWN
-inline constexpr unsigned kRecordChanged = 1020;        // ER_CHECKREAD (MariaDB snapshot isolation)
-inline constexpr unsigned kPacketTooLarge = 1153;       // ER_NET_PACKET_TOO_LARGE
-inline constexpr unsigned kNetReadError = 1158;         // ER_NET_READ_ERROR
-inline constexpr unsigned kNetReadInterrupted = 1159;   // ER_NET_READ_INTERRUPTED
-inline constexpr unsigned kNetErrorOnWrite = 1160;      // ER_NET_ERROR_ON_WRITE
-inline constexpr unsigned kNetWriteInterrupted = 1161;  // ER_NET_WRITE_INTERRUPTED
-inline constexpr unsigned kLockWaitTimeout = 1205;      // ER_LOCK_WAIT_TIMEOUT
-inline constexpr unsigned kLockTableFull = 1206;        // ER_LOCK_TABLE_FULL
+inline constexpr unsigned kRecordChanged = 1020;           // ER_CHECKREAD (MariaDB: snapshot)
+inline constexpr unsigned kConnectionCount = 1040;         // ER_CON_COUNT_ERROR
+inline constexpr unsigned kServerShutdown = 1053;          // ER_SERVER_SHUTDOWN
+inline constexpr unsigned kPacketTooLarge = 1153;          // ER_NET_PACKET_TOO_LARGE
+inline constexpr unsigned kNetReadError = 1158;            // ER_NET_READ_ERROR
+inline constexpr unsigned kNetReadInterrupted = 1159;      // ER_NET_READ_INTERRUPTED
+inline constexpr unsigned kNetErrorOnWrite = 1160;         // ER_NET_ERROR_ON_WRITE
+inline constexpr unsigned kNetWriteInterrupted = 1161;     // ER_NET_WRITE_INTERRUPTED
 inline constexpr unsigned kTooManyUserConnections = 1203;  // ER_TOO_MANY_USER_CONNECTIONS
+inline constexpr unsigned kLockWaitTimeout = 1205;         // ER_LOCK_WAIT_TIMEOUT
+inline constexpr unsigned kLockTableFull = 1206;           // ER_LOCK_TABLE_FULL
 inline constexpr unsigned kDeadlock = 1213;                // ER_LOCK_DEADLOCK
 inline constexpr unsigned kReadOnly = 1290;                // ER_OPTION_PREVENTS_STATEMENT
 inline constexpr unsigned kQueryInterrupted = 1317;        // ER_QUERY_INTERRUPTED
