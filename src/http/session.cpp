@@ -80,9 +80,10 @@ asio::awaitable<void> Session::run() {
     co_return;
   }
 
+  bool line_end_due = false;  // the buffer holds a CR that may begin an empty line
   while (!server_.stopping()) {
     // Idle: wait for the first byte of the next request, unless it is already buffered.
-    if (buffer_.size() == 0) {
+    if (buffer_.size() == 0 || line_end_due) {
       idle_ = true;
       deadline_ = Clock::now() + options.idle_timeout;
       auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(kReadSize), kNoThrow);
@@ -93,8 +94,8 @@ asio::awaitable<void> Session::run() {
       buffer_.commit(n);
     }
     idle_ = false;
-    skip_empty_lines();
-    if (buffer_.size() == 0)
+    line_end_due = skip_empty_lines();
+    if (buffer_.size() == 0 || line_end_due)
       continue;
 
     RequestParser parser;
@@ -136,11 +137,12 @@ asio::awaitable<void> Session::run() {
   close_now();
 }
 
-void Session::skip_empty_lines() {
+bool Session::skip_empty_lines() {
   const auto* data = static_cast<const char*>(buffer_.data().data());
   const std::size_t size = buffer_.size();
   std::size_t at = 0;
-  for (int line = 0; line < kMaxEmptyLines; ++line) {
+  int line = 0;
+  for (; line < kMaxEmptyLines; ++line) {
     if (at < size && data[at] == '\n') {
       at += 1;
     } else if (at + 1 < size && data[at] == '\r' && data[at + 1] == '\n') {
@@ -149,7 +151,10 @@ void Session::skip_empty_lines() {
       break;
     }
   }
+  // A CRLF split between two reads: parsed now, the CR would make the request line a 400.
+  const bool lone_cr_left = line < kMaxEmptyLines && size - at == 1 && data[at] == '\r';
   buffer_.consume(at);
+  return lone_cr_left;
 }
 
 asio::awaitable<Session::ReadResult> Session::read_request(RequestParser& parser) {

@@ -54,8 +54,9 @@ class Session {
   // Stops sending, then discards what the peer still sends for a short while, so that the
   // last response is not destroyed by a reset (see the definition).
   boost::asio::awaitable<void> linger();
-  // Drops the empty lines a client may send before a request line (RFC 9112, 2.2).
-  void skip_empty_lines();
+  // Drops the empty lines a client may send before a request line (RFC 9112, 2.2). True when
+  // all that is left is a CR whose LF has not arrived yet: more input decides what it starts.
+  bool skip_empty_lines();
 
   Server& server_;
   Server::Loop& loop_;

@@ -167,7 +167,24 @@ TEST_F(HttpProtocolTest, EmptyLinesBeforeARequestAreIgnored) {
   auto second = raw.read_responses(1);
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(second[0].status, 200);
+  raw.send("\r");  // an empty line split between two reads
+  std::this_thread::sleep_for(50ms);
+  raw.send("\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto third = raw.read_responses(1);
+  ASSERT_EQ(third.size(), 1u);
+  EXPECT_EQ(third[0].status, 200);
   EXPECT_EQ(raw.read_raw(200ms), "") << "an answer nobody asked for";
+}
+
+TEST_F(HttpProtocolTest, ACarriageReturnThatEndsNoLineIsA400) {
+  RawConnection raw(server_->port());
+  raw.send("\r");
+  std::this_thread::sleep_for(50ms);
+  raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto r = raw.read_responses(2, 1s);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].status, 400);
+  EXPECT_TRUE(raw.closed_by_peer(3s));
 }
 
 TEST_F(HttpProtocolTest, RequestsWhoseLengthCannotBeKnownAre400AndClose) {
