@@ -215,6 +215,33 @@ TEST_F(SqliteStoreTest, ManyConcurrentInsertsCompleteWithTheDefaultBatchWait) {
   insert_many_at_once_and_read_back();
 }
 
+TEST_F(SqliteStoreTest, ARowTheTableRefusesFailsAloneAndTheRestOfItsBatchIsStored) {
+  open();
+  const Subscriber stored = make("holder");
+  start_inserts({stored});
+  ASSERT_EQ(wait_for_inserts().at(0).kind, Kind::kCreated);
+
+  // Another e-mail under a stored row's id (two instances sharing a node id): the table's key
+  // refuses that row alone, and the batch around it is stored.
+  std::vector<Subscriber> rows = make_rows("around", 6);
+  rows[3].id = stored.id;
+  start_inserts(rows);
+  std::vector<InsertOutcome> outcomes = wait_for_inserts();
+
+  ASSERT_EQ(outcomes.size(), rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (i == 3) {
+      EXPECT_EQ(outcomes[i].kind, Kind::kError);
+      EXPECT_EQ(outcomes[i].error, StoreError::kFailed);
+      EXPECT_FALSE(find_email(rows[i].email).subscriber.has_value());
+    } else {
+      ASSERT_EQ(outcomes[i].kind, Kind::kCreated) << i;
+      EXPECT_EQ(find_email(rows[i].email).subscriber, rows[i]) << i;
+    }
+  }
+  EXPECT_EQ(total(), 1u + 5u);
+}
+
 TEST_F(SqliteStoreTest, InsertsArrivingWhileTheWriterWaitsForCompanyShareOneCommit) {
   open(kLongWait);
   commit_a_shared_batch();
