@@ -140,6 +140,8 @@ class MysqlStore::Writer {
     PendingInsert* pending = nullptr;
     bool resolved = false;
     InsertOutcome outcome;
+    // Inserted in a statement of its own: a statement that carried it with others was refused.
+    bool alone = false;
 
     const domain::Subscriber& subscriber() const { return pending->subscriber; }
   };
@@ -156,7 +158,39 @@ class MysqlStore::Writer {
   //
   // Throws MysqlError; `commit_sent` then tells whether the failure came after COMMIT was
   // sent, leaving its outcome unknown.
+  //
+  // A row the server refuses (not a duplicate: those are absorbed) rolls the transaction back
+  // and starts it again, without that row: whether the server undid the refused statement
+  // alone or the whole transaction depends on the error, and starting again is right for both.
+  // Each start again fails one row, or puts the rows of a refused statement in statements of
+  // their own, so it ends.
   void transact(std::vector<Item>& items, bool recheck, bool& commit_sent) {
+    for (;;) {
+      try {
+        transact_once(items, recheck, commit_sent);
+        return;
+      } catch (const StartAgain&) {
+        connection_->rollback_quietly();
+      }
+    }
+  }
+
+  void rollback_quietly() {
+    if (connection_)
+      connection_->rollback_quietly();
+  }
+
+  // Forgets the connection (and so its statements and any open transaction).
+  void drop() {
+    inserts_.clear();
+    selects_.clear();
+    connection_.reset();
+  }
+
+ private:
+  struct StartAgain {};
+
+  void transact_once(std::vector<Item>& items, bool recheck, bool& commit_sent) {
     commit_sent = false;
     connection();
     std::vector<Item*> todo;
@@ -190,7 +224,7 @@ class MysqlStore::Writer {
       // none, as repeats of known e-mails seldom get past the cache.
       std::vector<Item*> unproven;
       for (Item* item : todo) {
-        if (!report.refused.contains(item) && !report.created.contains(item))
+        if (!report.created.contains(item))
           unproven.push_back(item);
       }
       std::unordered_map<std::string, domain::Subscriber> found;
@@ -199,10 +233,7 @@ class MysqlStore::Writer {
       for (Item* item : todo) {
         const domain::Subscriber& s = item->subscriber();
         auto it = found.find(s.email);
-        if (report.refused.contains(item)) {
-          decided.emplace_back(item,
-                               InsertOutcome{InsertOutcome::Kind::kError, {}, StoreError::kFailed});
-        } else if (report.created.contains(item)) {
+        if (report.created.contains(item)) {
           ++created[static_cast<std::size_t>(s.status)];
           decided.emplace_back(item, InsertOutcome{InsertOutcome::Kind::kCreated, s});
         } else if (it == found.end()) {
@@ -229,19 +260,6 @@ class MysqlStore::Writer {
       resolve(*item, std::move(outcome));
   }
 
-  void rollback_quietly() {
-    if (connection_)
-      connection_->rollback_quietly();
-  }
-
-  // Forgets the connection (and so its statements and any open transaction).
-  void drop() {
-    inserts_.clear();
-    selects_.clear();
-    connection_.reset();
-  }
-
- private:
   // Tells the tests' hook, if any, that the transaction is at `stage`.
   void reach(WriteStage stage) const {
     if (options_.write_hook)
@@ -276,12 +294,11 @@ class MysqlStore::Writer {
     return *slot;
   }
 
-  // What the INSERT statements of one transaction tell about its rows. A row in neither set
-  // was inserted, or met a key already taken (a stored e-mail, an earlier row of this batch,
-  // an id of another e-mail's row): it must be read back to know which.
+  // What the INSERT statements of one transaction tell about its rows. A row not in it was
+  // inserted, or met a key already taken (a stored e-mail, an earlier row of this batch, an id
+  // of another e-mail's row): it must be read back to know which.
   struct InsertReport {
     std::unordered_set<const Item*> created;  // certainly inserted, as sent
-    std::unordered_set<const Item*> refused;  // refused for a reason other than a duplicate
   };
 
   // Whether every row of the chunk was inserted as a new row.
@@ -307,33 +324,44 @@ class MysqlStore::Writer {
     return insert.affected_rows() == chunk.size();
   }
 
-  // Inserts every item; rows the server refuses for a reason of their own (not a duplicate:
-  // those are absorbed) go to `report.refused`, and the rest of the batch goes on.
+  // Inserts every item, in order: runs of rows in shared statements, the rows marked alone in
+  // statements of their own.
   void insert_rows(const std::vector<Item*>& items, InsertReport& report) {
-    for (const auto& chunk : chunks_of(items)) {
-      try {
-        if (insert_chunk(chunk))
-          report.created.insert(chunk.begin(), chunk.end());
-      } catch (const MysqlError& e) {
-        if (e.transient())
-          throw;
-        // Not one of the errors that roll back the transaction (those are transient): the
-        // failed statement was rolled back on its own, and the transaction goes on. Find the
-        // row at fault by inserting one at a time.
-        for (Item* item : chunk) {
-          try {
-            if (insert_chunk({item}))
-              report.created.insert(item);
-          } catch (const MysqlError& row_error) {
-            if (row_error.transient())
-              throw;
-            log::error(
-                "insert refused by the database",
-                {{"id", std::to_string(item->subscriber().id)}, {"error", row_error.what()}});
-            report.refused.insert(item);
-          }
-        }
+    std::vector<Item*> run;
+    auto insert_run = [&] {
+      for (const auto& chunk : chunks_of(run))
+        insert_statement(chunk, report);
+      run.clear();
+    };
+    for (Item* item : items) {
+      if (!item->alone) {
+        run.push_back(item);
+        continue;
       }
+      insert_run();
+      insert_statement({item}, report);
+    }
+    insert_run();
+  }
+
+  // One INSERT statement. When the server refuses it for a reason other than a duplicate, its
+  // row fails, or its rows are marked to go alone, and the transaction starts again.
+  void insert_statement(const std::vector<Item*>& chunk, InsertReport& report) {
+    try {
+      if (insert_chunk(chunk))
+        report.created.insert(chunk.begin(), chunk.end());
+    } catch (const MysqlError& e) {
+      if (e.transient())
+        throw;
+      if (chunk.size() == 1) {
+        log::error("insert refused by the database",
+                   {{"id", std::to_string(chunk.front()->subscriber().id)}, {"error", e.what()}});
+        resolve(*chunk.front(), {InsertOutcome::Kind::kError, {}, StoreError::kFailed});
+      } else {
+        for (Item* item : chunk)
+          item->alone = true;
+      }
+      throw StartAgain{};
     }
   }
 

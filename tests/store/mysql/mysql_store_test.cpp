@@ -683,6 +683,28 @@ TEST_F(MysqlStoreTest, RowRefusedByTheServerFailsAloneNotItsBatch) {
   EXPECT_TRUE(find_email(good.email).subscriber.has_value());
 }
 
+TEST_F(MysqlStoreTest, RowRefusedInALaterStatementLeavesTheEarlierStatementsRowsStored) {
+  // The refused row's statement comes after another that inserted rows: the transaction starts
+  // again without it, so those rows are stored and counted whatever the server undid.
+  std::vector<Subscriber> rows;
+  for (int i = 0; i < 1500; ++i)
+    rows.push_back(make("later" + std::to_string(i)));
+  rows[1200].email = prefix_ + "-l\xc3\xa4ter@example.test";  // not ASCII: the column refuses it
+  const std::uint64_t before = total();
+  auto outcomes = insert_all(*store_, rows, true);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (i == 1200) {
+      EXPECT_EQ(outcomes[i].kind, Kind::kError);
+      EXPECT_EQ(outcomes[i].error, StoreError::kFailed);
+    } else {
+      ASSERT_EQ(outcomes[i].kind, Kind::kCreated) << i;
+    }
+  }
+  EXPECT_EQ(find_email(rows[5].email).subscriber, rows[5]);
+  EXPECT_EQ(find_email(rows[1300].email).subscriber, rows[1300]);
+  EXPECT_EQ(total(), before + 1499);
+}
+
 TEST_F(MysqlStoreTest, BatchesLargerThanOneStatementAreSplit) {
   std::vector<Subscriber> rows;
   for (int i = 0; i < 1500; ++i)
