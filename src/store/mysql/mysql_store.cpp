@@ -39,6 +39,10 @@ constexpr unsigned kCounterSlots = 16;
 // placeholders a prepared statement may have. A batch larger than that runs several
 // statements in the same transaction.
 constexpr std::size_t kMaxRowsPerStatement = 1024;
+// A batch whose rows the server refuses this many times in a row is failed whole: each refusal
+// costs a rollback and a rerun, and an error that is not the rows' (a full disk, a missing
+// table) would refuse them one by one.
+constexpr int kMaxRefusalsPerBatch = 16;
 constexpr std::size_t kMaxBytesPerStatement = 512 * 1024;
 
 std::string select_sql(std::string_view rest) {
@@ -150,7 +154,7 @@ class MysqlStore::Writer {
 
   // One transaction over the unresolved items (in id order). Resolves each item it decides;
   // the decisions stand only once COMMIT succeeded, except those of the re-check, which read
-  // committed rows.
+  // committed rows, and the failures of rows the server refused, which nothing stored.
   //
   // `recheck`: an earlier COMMIT of these items went unanswered. Rows carrying our ids are
   // then proof that it committed (with its counter updates), so those items are created
@@ -159,18 +163,27 @@ class MysqlStore::Writer {
   // Throws MysqlError; `commit_sent` then tells whether the failure came after COMMIT was
   // sent, leaving its outcome unknown.
   //
-  // A row the server refuses (not a duplicate: those are absorbed) rolls the transaction back
-  // and starts it again, without that row: whether the server undid the refused statement
+  // A statement the server refuses (for a reason other than a duplicate: those are absorbed)
+  // rolls the transaction back and starts it again: whether the server undid the statement
   // alone or the whole transaction depends on the error, and starting again is right for both.
-  // Each start again fails one row, or puts the rows of a refused statement in statements of
-  // their own, so it ends.
+  // The refused statement's rows then go one statement each, and a row refused on its own
+  // fails; after kMaxRefusalsPerBatch refusals the rest of the batch fails with it.
   void transact(std::vector<Item>& items, bool recheck, bool& commit_sent) {
-    for (;;) {
+    for (int refusals = 0;; ++refusals) {
       try {
         transact_once(items, recheck, commit_sent);
         return;
       } catch (const StartAgain&) {
-        connection_->rollback_quietly();
+        rollback_quietly();  // StartAgain never leaves this function
+      }
+      if (refusals + 1 == kMaxRefusalsPerBatch) {
+        log::error("the database refused rows of one batch too many times; failing the rest",
+                   {{"refusals", std::to_string(kMaxRefusalsPerBatch)}});
+        for (Item& item : items) {
+          if (!item.resolved)
+            resolve(item, {InsertOutcome::Kind::kError, {}, StoreError::kFailed});
+        }
+        return;
       }
     }
   }
@@ -188,6 +201,7 @@ class MysqlStore::Writer {
   }
 
  private:
+  // Thrown by insert_statement when a statement was refused; transact catches it.
   struct StartAgain {};
 
   void transact_once(std::vector<Item>& items, bool recheck, bool& commit_sent) {
@@ -263,7 +277,7 @@ class MysqlStore::Writer {
   // Tells the tests' hook, if any, that the transaction is at `stage`.
   void reach(WriteStage stage) const {
     if (options_.write_hook)
-      options_.write_hook(stage);
+      options_.write_hook(stage, *connection_);
   }
 
   static void resolve(Item& item, InsertOutcome outcome) {
@@ -294,9 +308,9 @@ class MysqlStore::Writer {
     return *slot;
   }
 
-  // What the INSERT statements of one transaction tell about its rows. A row not in it was
-  // inserted, or met a key already taken (a stored e-mail, an earlier row of this batch, an id
-  // of another e-mail's row): it must be read back to know which.
+  // What the INSERT statements of one transaction tell about its rows. A row not in `created`
+  // was inserted, or met a key already taken (a stored e-mail, an earlier row of this batch, an
+  // id of another e-mail's row): it must be read back to know which.
   struct InsertReport {
     std::unordered_set<const Item*> created;  // certainly inserted, as sent
   };
@@ -348,7 +362,9 @@ class MysqlStore::Writer {
   // row fails, or its rows are marked to go alone, and the transaction starts again.
   void insert_statement(const std::vector<Item*>& chunk, InsertReport& report) {
     try {
-      if (insert_chunk(chunk))
+      const bool all_new = insert_chunk(chunk);
+      reach(WriteStage::kAfterInsert);
+      if (all_new)
         report.created.insert(chunk.begin(), chunk.end());
     } catch (const MysqlError& e) {
       if (e.transient())
@@ -358,6 +374,8 @@ class MysqlStore::Writer {
                    {{"id", std::to_string(chunk.front()->subscriber().id)}, {"error", e.what()}});
         resolve(*chunk.front(), {InsertOutcome::Kind::kError, {}, StoreError::kFailed});
       } else {
+        log::warn("insert of several rows refused; starting the batch again, a row a statement",
+                  {{"rows", std::to_string(chunk.size())}, {"error", e.what()}});
         for (Item* item : chunk)
           item->alone = true;
       }

@@ -22,6 +22,8 @@
 
 namespace subscriberd::store::mysql {
 
+class Connection;
+
 // The networked store of record: one MySQL 5.7+/8 or MariaDB database, shared by any number of
 // instances (each with its own node id, so ids never collide).
 //
@@ -48,19 +50,26 @@ class MysqlStore final : public QueuedReadStore {
     std::chrono::milliseconds probe_interval{250};  // while down; doubles up to max_backoff
   };
 
-  // Stages of a write transaction, reported to Options::write_hook. kBeforeReadBack: the
-  // batch's e-mails are about to be read back under locks (rows the insert did not prove new,
-  // or a re-check after an unanswered COMMIT).
-  enum class WriteStage : std::uint8_t { kBeforeReadBack, kBeforeCommit, kAfterCommit };
+  // Stages of a write transaction, reported to Options::write_hook. kAfterInsert: an INSERT
+  // statement of the batch succeeded. kBeforeReadBack: the batch's e-mails are about to be read
+  // back under locks (rows the insert did not prove new, or a re-check after an unanswered
+  // COMMIT).
+  enum class WriteStage : std::uint8_t {
+    kAfterInsert,
+    kBeforeReadBack,
+    kBeforeCommit,
+    kAfterCommit
+  };
 
   struct Options {
     Endpoint endpoint;
     std::size_t reader_threads = 2;
     std::size_t max_batch = 1024;
     Retry retry;
-    // Tests only: called by a writer at each stage; a MysqlError thrown from it is handled as
-    // if the database had failed at that point (after kAfterCommit: a lost COMMIT reply).
-    std::function<void(WriteStage)> write_hook;
+    // Tests only: called by a writer at each stage, with its connection; a MysqlError thrown
+    // from it is handled as if the database had failed at that point (after kAfterInsert: the
+    // statement refused; after kAfterCommit: a lost COMMIT reply).
+    std::function<void(WriteStage, Connection&)> write_hook;
   };
 
   // Connects, applies the schema when it is missing and starts the threads; throws MysqlError

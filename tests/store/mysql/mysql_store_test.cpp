@@ -253,6 +253,13 @@ class MysqlStoreTest : public ::testing::Test {
     return s;
   }
 
+  std::vector<Subscriber> make_rows(std::string_view prefix, int count) {
+    std::vector<Subscriber> rows;
+    for (int i = 0; i < count; ++i)
+      rows.push_back(make(std::string(prefix) + std::to_string(i)));
+    return rows;
+  }
+
   // Inserts every row concurrently (one coroutine each) and returns the outcomes in order.
   // With `one_batch`, the writer is held until every insert is queued.
   // With one_batch, the writes are held until every row is queued, and for `held_for` more.
@@ -286,7 +293,7 @@ class MysqlStoreTest : public ::testing::Test {
     store_->shutdown();
     auto left = std::make_shared<std::atomic<int>>(times);
     store_ = open([=](MysqlStore::Options& o) {
-      o.write_hook = [=](MysqlStore::WriteStage reached) {
+      o.write_hook = [=](MysqlStore::WriteStage reached, Connection&) {
         if (reached == stage && left->fetch_sub(1) > 0)
           throw error;
       };
@@ -294,8 +301,9 @@ class MysqlStoreTest : public ::testing::Test {
   }
 
   // A write hook that counts the batches read back under locks.
-  static std::function<void(MysqlStore::WriteStage)> counting_read_backs(std::atomic<int>& count) {
-    return [&count](MysqlStore::WriteStage stage) {
+  static std::function<void(MysqlStore::WriteStage, Connection&)> counting_read_backs(
+      std::atomic<int>& count) {
+    return [&count](MysqlStore::WriteStage stage, Connection&) {
       if (stage == MysqlStore::WriteStage::kBeforeReadBack)
         count.fetch_add(1);
     };
@@ -684,11 +692,9 @@ TEST_F(MysqlStoreTest, RowRefusedByTheServerFailsAloneNotItsBatch) {
 }
 
 TEST_F(MysqlStoreTest, RowRefusedInALaterStatementLeavesTheEarlierStatementsRowsStored) {
-  // The refused row's statement comes after another that inserted rows: the transaction starts
-  // again without it, so those rows are stored and counted whatever the server undid.
-  std::vector<Subscriber> rows;
-  for (int i = 0; i < 1500; ++i)
-    rows.push_back(make("later" + std::to_string(i)));
+  store_->shutdown();
+  store_ = open([](MysqlStore::Options& o) { o.max_batch = 2048; });
+  std::vector<Subscriber> rows = make_rows("later", 1500);
   rows[1200].email = prefix_ + "-l\xc3\xa4ter@example.test";  // not ASCII: the column refuses it
   const std::uint64_t before = total();
   auto outcomes = insert_all(*store_, rows, true);
@@ -705,7 +711,33 @@ TEST_F(MysqlStoreTest, RowRefusedInALaterStatementLeavesTheEarlierStatementsRows
   EXPECT_EQ(total(), before + 1499);
 }
 
+TEST_F(MysqlStoreTest, RefusalThatUndidTheWholeTransactionLosesNoRowAnsweredCreated) {
+  // The second INSERT statement is refused with an error after which (simulated here) the
+  // server had rolled back the whole transaction, the first statement's rows with it.
+  store_->shutdown();
+  auto inserts = std::make_shared<std::atomic<int>>(0);
+  store_ = open([=](MysqlStore::Options& o) {
+    o.max_batch = 2048;
+    o.write_hook = [=](MysqlStore::WriteStage stage, Connection& connection) {
+      if (stage == MysqlStore::WriteStage::kAfterInsert && inserts->fetch_add(1) == 1) {
+        connection.rollback_quietly();
+        throw MysqlError(1366, "simulated: refused, and the whole transaction rolled back");
+      }
+    };
+  });
+  const std::vector<Subscriber> rows = make_rows("undone", 1500);
+  const std::uint64_t before = total();
+  auto outcomes = insert_all(*store_, rows, true);
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    ASSERT_EQ(outcomes[i].kind, Kind::kCreated) << i;
+  for (std::size_t i : {std::size_t{0}, std::size_t{1023}, std::size_t{1024}, std::size_t{1499}})
+    EXPECT_EQ(find_email(rows[i].email).subscriber, rows[i]) << i;
+  EXPECT_EQ(total(), before + 1500);
+}
+
 TEST_F(MysqlStoreTest, BatchesLargerThanOneStatementAreSplit) {
+  store_->shutdown();
+  store_ = open([](MysqlStore::Options& o) { o.max_batch = 2048; });  // one batch, two statements
   std::vector<Subscriber> rows;
   for (int i = 0; i < 1500; ++i)
     rows.push_back(make("bulk" + std::to_string(i)));
