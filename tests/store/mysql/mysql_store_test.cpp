@@ -735,6 +735,22 @@ TEST_F(MysqlStoreTest, RefusalThatUndidTheWholeTransactionLosesNoRowAnsweredCrea
   EXPECT_EQ(total(), before + 1500);
 }
 
+TEST_F(MysqlStoreTest, ABatchRefusedOverAndOverFailsWithoutStoringAnything) {
+  // Every INSERT is refused (an error that is not the rows'): one start again for the batch's
+  // statement, then one a row, until the cap fails the rest.
+  reopen_failing(MysqlStore::WriteStage::kAfterInsert,
+                 MysqlError(1146, "simulated: table doesn't exist"), 1'000'000);
+  const std::vector<Subscriber> rows = make_rows("refused", 20);
+  const std::uint64_t before = total();
+  auto outcomes = insert_all(*store_, rows, true);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    ASSERT_EQ(outcomes[i].kind, Kind::kError) << i;
+    EXPECT_EQ(outcomes[i].error, StoreError::kFailed) << i;
+  }
+  EXPECT_FALSE(find_email(rows[0].email).subscriber.has_value());
+  EXPECT_EQ(total(), before);
+}
+
 TEST_F(MysqlStoreTest, BatchesLargerThanOneStatementAreSplit) {
   store_->shutdown();
   store_ = open([](MysqlStore::Options& o) { o.max_batch = 2048; });  // one batch, two statements
