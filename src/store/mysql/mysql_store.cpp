@@ -39,11 +39,11 @@ constexpr unsigned kCounterSlots = 16;
 // placeholders a prepared statement may have. A batch larger than that runs several
 // statements in the same transaction.
 constexpr std::size_t kMaxRowsPerStatement = 1024;
-// A batch whose rows the server refuses this many times in a row is failed whole: each refusal
-// costs a rollback and a rerun, and an error that is not the rows' (a full disk, a missing
-// table) would refuse them one by one.
-constexpr int kMaxRefusalsPerBatch = 16;
 constexpr std::size_t kMaxBytesPerStatement = 512 * 1024;
+// After this many refused statements in one batch the rest of it fails: each refusal costs a
+// rollback and a rerun, and an error that is not the rows' (a full disk, a missing table)
+// would refuse them one by one.
+constexpr int kMaxRefusalsPerBatch = 16;
 
 std::string select_sql(std::string_view rest) {
   return "SELECT " + std::string(kColumns) + " FROM subscribers " + std::string(rest);
