@@ -33,6 +33,9 @@ class HttpProtocolTest : public ::testing::Test {
 };
 TestServer* HttpProtocolTest::server_ = nullptr;
 
+// A whole GET of the health check, the shortest request the server answers 200.
+const std::string kHealthCheck = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+
 // A whole POST of a new subscriber with a JSON body, framed by Content-Length.
 std::string post_of(const std::string& body) {
   return "POST /api/subscribers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -44,8 +47,7 @@ TEST_F(HttpProtocolTest, PipelinedRequestsAreAnsweredInOrder) {
   RawConnection raw(server_->port());
   const std::string email = unique_email("pipeline");
   const std::string body = R"({"email":")" + email + R"("})";
-  raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + post_of(body) + "GET /api/subscribers/" +
-           url_encode(email) +
+  raw.send(kHealthCheck + post_of(body) + "GET /api/subscribers/" + url_encode(email) +
            " HTTP/1.1\r\nHost: x\r\n\r\n"
            "GET /nope-api/../api/x HTTP/1.1\r\nHost: x\r\n\r\n");
   auto responses = raw.read_responses(4);
@@ -59,7 +61,7 @@ TEST_F(HttpProtocolTest, PipelinedRequestsAreAnsweredInOrder) {
 TEST_F(HttpProtocolTest, ConnectionsAreKeptAlive) {
   RawConnection raw(server_->port());
   for (int i = 0; i < 3; ++i) {
-    raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    raw.send(kHealthCheck);
     auto r = raw.read_responses(1);
     ASSERT_EQ(r.size(), 1u);
     EXPECT_EQ(r[0].status, 200);
@@ -163,13 +165,13 @@ TEST_F(HttpProtocolTest, EmptyLinesBeforeARequestAreIgnored) {
   EXPECT_EQ(first[0].status, 201);
   raw.send("\r\n");  // an empty line on its own, then the next request
   std::this_thread::sleep_for(50ms);
-  raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  raw.send(kHealthCheck);
   auto second = raw.read_responses(1);
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(second[0].status, 200);
   raw.send("\r");  // an empty line split between two reads
   std::this_thread::sleep_for(50ms);
-  raw.send("\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  raw.send("\n" + kHealthCheck);
   auto third = raw.read_responses(1);
   ASSERT_EQ(third.size(), 1u);
   EXPECT_EQ(third[0].status, 200);
@@ -180,7 +182,7 @@ TEST_F(HttpProtocolTest, ACarriageReturnThatEndsNoLineIsA400) {
   RawConnection raw(server_->port());
   raw.send("\r");
   std::this_thread::sleep_for(50ms);
-  raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  raw.send(kHealthCheck);
   auto r = raw.read_responses(2, 1s);
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].status, 400);
@@ -193,7 +195,7 @@ TEST_F(HttpProtocolTest, RequestsWhoseLengthCannotBeKnownAre400AndClose) {
   const std::string requests[] = {
       // Transfer codings that do not end in chunked (RFC 9112, 6.3): the body must not be
       // read as a next request.
-      post + "Transfer-Encoding: gzip\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+      post + "Transfer-Encoding: gzip\r\n\r\n" + kHealthCheck,
       // HTTP/1.0 has no transfer codings: the framing is faulty (6.1).
       "POST /api/subscribers HTTP/1.0\r\nHost: x\r\nContent-Type: application/json\r\n"
       "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
@@ -214,12 +216,12 @@ TEST_F(HttpProtocolTest, RequestsPipelinedBehindOneThatClosesAreNotAnswered) {
   RawConnection raw(server_->port());
   std::string requests = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
   while (requests.size() < 64 * 1024)
-    requests += "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    requests += kHealthCheck;
   raw.send(requests);
   auto r = raw.read_responses(2, 1s);
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].status, 200);
-  raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");  // still sending after the answer
+  raw.send(kHealthCheck);  // still sending after the answer
   EXPECT_TRUE(raw.ended_in_order(3s)) << "reset with requests unread";
 }
 
@@ -256,7 +258,7 @@ TEST(HttpOverloadTest, OutOfDescriptorsPausesAcceptingAndRecovers) {
   std::vector<std::unique_ptr<RawConnection>> clients;
   for (int i = 0; i < holes + 3; ++i) {
     clients.push_back(std::make_unique<RawConnection>(server.port()));
-    clients.back()->send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    clients.back()->send(kHealthCheck);
   }
   std::this_thread::sleep_for(1s);
   std::vector<RawConnection*> waiting;

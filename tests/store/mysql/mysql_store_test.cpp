@@ -473,9 +473,7 @@ TEST_F(MysqlStoreTest, SeveralWritersCommitEveryInsertAndCountEachOnce) {
     o.endpoint.writers = 3;
     o.max_batch = 16;
   });
-  std::vector<Subscriber> rows;
-  for (int i = 0; i < 300; ++i)
-    rows.push_back(make("writers" + std::to_string(i)));
+  std::vector<Subscriber> rows = make_rows("writers", 300);
   for (int i = 0; i < 30; ++i)
     rows.push_back(make("writers" + std::to_string(i * 7)));  // repeats, whichever lands first
   const std::uint64_t before = total();
@@ -754,9 +752,7 @@ TEST_F(MysqlStoreTest, ABatchRefusedOverAndOverFailsWithoutStoringAnything) {
 TEST_F(MysqlStoreTest, BatchesLargerThanOneStatementAreSplit) {
   store_->shutdown();
   store_ = open([](MysqlStore::Options& o) { o.max_batch = 2048; });  // one batch, two statements
-  std::vector<Subscriber> rows;
-  for (int i = 0; i < 1500; ++i)
-    rows.push_back(make("bulk" + std::to_string(i)));
+  std::vector<Subscriber> rows = make_rows("bulk", 1500);
   rows.push_back(make("bulk7"));  // a duplicate in another chunk
   const std::uint64_t before = total();
   auto outcomes = insert_all(*store_, rows, true);
