@@ -1,13 +1,18 @@
 -- subscriberd schema for the embedded SQLite store. Applied at start-up; every statement is
 -- idempotent. The table is insert-only: rows are never updated or deleted.
+--
+-- The status check is a chain of comparisons, not `status IN (...)`: SQLite evaluates an IN
+-- list of more than two values by building a temporary index of it, for every row inserted.
+-- A table created with the IN form is rewritten to this one at start-up (store/sqlite/schema.cpp).
 
 CREATE TABLE IF NOT EXISTS subscribers (
   id          INTEGER PRIMARY KEY,   -- time-ordered 64-bit id (rowid alias): newest = highest
   email       TEXT    NOT NULL,      -- trimmed, lowercased
   name        TEXT    NOT NULL DEFAULT '',
   last_name   TEXT    NOT NULL DEFAULT '',
-  status      TEXT    NOT NULL CHECK (status IN ('active', 'unsubscribed', 'unconfirmed',
-                                                 'bounced', 'junk')),
+  status      TEXT    NOT NULL CHECK (status = 'active' OR status = 'unsubscribed' OR
+                                      status = 'unconfirmed' OR status = 'bounced' OR
+                                      status = 'junk'),
   created_at  INTEGER NOT NULL       -- Unix epoch milliseconds, UTC
 );
 

@@ -8,15 +8,12 @@
 #include <string>
 #include <utility>
 
+#include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_handle.h"
 #include "store/sqlite/wal_write_buffer.h"
 #include "util/log.h"
 #include "util/stop_threads.h"
 #include "util/thread_name.h"
-
-namespace subscriberd::embedded {
-extern const std::string_view kSqliteSchema;
-}
 
 namespace subscriberd::store::sqlite {
 namespace {
@@ -95,7 +92,7 @@ class SqliteStore::Writer {
   // Applies the schema; run once before any other connection is opened.
   static void apply_schema(const std::string& path) {
     Connection db = open_connection(path, false);
-    exec(db.get(), std::string(embedded::kSqliteSchema).c_str());
+    sqlite::apply_schema(db.get());
   }
 
   // One transaction for the whole batch. Fills `outcomes` (same order as `batch`); returns
