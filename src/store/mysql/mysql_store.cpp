@@ -712,7 +712,9 @@ void MysqlStore::write_batch(Writer& writer, std::vector<PendingInsert>& batch) 
   });
 
   const auto started = Clock::now();
-  const auto deadline = started + options_.retry.budget;
+  const auto deadline =
+      std::min(started + options_.retry.budget,
+               Clock::time_point(Clock::duration(drain_deadline_.load(std::memory_order_acquire))));
   auto backoff = options_.retry.first_backoff;
   bool recheck = false;
   StoreError failure = StoreError::kNone;
@@ -945,6 +947,8 @@ void MysqlStore::shutdown() {
   if (shut_down_)
     return;
   shut_down_ = true;
+  drain_deadline_.store((Clock::now() + options_.retry.budget).time_since_epoch().count(),
+                        std::memory_order_release);
   util::stop_and_join(write_mutex_, stopping_, write_ready_, writer_threads_);
   util::stop_and_join(read_mutex_, readers_stopping_, read_ready_, reader_threads_);
   util::stop_and_join(state_mutex_, monitor_stopping_, state_changed_, monitor_thread_);

@@ -46,7 +46,9 @@ class MysqlStore final : public QueuedReadStore {
   struct Retry {
     std::chrono::milliseconds first_backoff{50};
     std::chrono::milliseconds max_backoff{1000};
-    std::chrono::milliseconds budget{3000};         // per request or batch, from its first attempt
+    // Per request or batch, from its first attempt. Once shutdown begins, every batch still to
+    // be written shares one budget, counted from then.
+    std::chrono::milliseconds budget{3000};
     std::chrono::milliseconds probe_interval{250};  // while down; doubles up to max_backoff
   };
 
@@ -117,6 +119,10 @@ class MysqlStore final : public QueuedReadStore {
   std::condition_variable write_ready_;
   std::vector<PendingInsert> write_queue_;
   bool stopping_ = false;
+  // When retrying stops for every batch: set by shutdown() to one retry budget from then, so
+  // that a failing database holds a stopping process for one budget, not one per batch.
+  std::atomic<std::chrono::steady_clock::rep> drain_deadline_{
+      std::chrono::steady_clock::time_point::max().time_since_epoch().count()};
   bool writes_held_ = false;
 
   std::mutex read_mutex_;

@@ -790,6 +790,49 @@ TEST_F(MysqlStoreTest, ShutdownCommitsEveryAcceptedInsert) {
     EXPECT_EQ(find_email(row.email).subscriber, row);
 }
 
+TEST_F(MysqlStoreTest, ShutdownWithEveryWriteFailingTakesOneRetryBudgetNotOnePerBatch) {
+  // Every attempt meets a deadlock; each insert is a batch of its own. Each batch alone would
+  // retry for up to its whole budget, 800 ms: six of them, about 4 s. Once shutdown begins they
+  // share one budget, and the batches left when it runs out get one attempt each.
+  store_->shutdown();
+  store_ = open([](MysqlStore::Options& o) {
+    o.max_batch = 1;
+    o.retry.budget = 800ms;
+    o.retry.first_backoff = 50ms;
+    o.write_hook = [](MysqlStore::WriteStage stage, Connection&) {
+      if (stage == MysqlStore::WriteStage::kBeforeCommit)
+        throw MysqlError(errors::kDeadlock, "simulated: deadlock found");
+    };
+  });
+  const std::uint64_t before = total();
+  const std::vector<Subscriber> rows = make_rows("stopping", 6);
+  std::vector<InsertOutcome> outcomes(rows.size());
+  boost::asio::io_context context;
+  store_->hold_writes_for_testing(true);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    boost::asio::co_spawn(
+        context,
+        [&, i]() -> boost::asio::awaitable<void> {
+          outcomes[i] = co_await store_->insert(rows[i]);
+        },
+        boost::asio::detached);
+  }
+  context.poll();
+
+  const auto started = Clock::now();
+  store_->shutdown();
+  EXPECT_LT(elapsed_ms(started), 2'000);  // one budget and six attempts, with room to spare
+  context.run();
+  for (const InsertOutcome& outcome : outcomes) {
+    EXPECT_EQ(outcome.kind, Kind::kError);
+    EXPECT_EQ(outcome.error, StoreError::kUnavailable);
+  }
+  store_ = open();
+  EXPECT_EQ(total(), before);
+  for (const Subscriber& row : rows)
+    EXPECT_FALSE(find_email(row.email).subscriber.has_value());
+}
+
 // --- gathering a batch (Endpoint::batch_wait) -------------------------------------------------
 
 // Starts an insert per row from its own coroutine on `context`; returns once each is queued.
