@@ -287,6 +287,22 @@ class MysqlStoreTest : public ::testing::Test {
     return outcomes;
   }
 
+  // Queues one insert per row (a coroutine each on `context`) while writes are held: every row
+  // is accepted and none written until the hold ends or the store shuts down. Running
+  // `context` afterwards fills `outcomes`, which must outlive it, in the rows' order.
+  void queue_held_inserts(boost::asio::io_context& context, const std::vector<Subscriber>& rows,
+                          std::vector<InsertOutcome>& outcomes) {
+    store_->hold_writes_for_testing(true);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      boost::asio::co_spawn(
+          context,
+          [store = store_.get(), row = &rows[i], outcome = &outcomes[i]]()
+              -> boost::asio::awaitable<void> { *outcome = co_await store->insert(*row); },
+          boost::asio::detached);
+    }
+    context.poll();
+  }
+
   // Reopens the store with a write hook that throws `error` the first `times` it reaches
   // `stage`: a server's answer, or a lost connection, simulated at that point of a batch.
   void reopen_failing(MysqlStore::WriteStage stage, MysqlError error, int times) {
@@ -769,16 +785,7 @@ TEST_F(MysqlStoreTest, ShutdownCommitsEveryAcceptedInsert) {
     rows.push_back(make("shutdown" + std::to_string(i)));
   std::vector<InsertOutcome> outcomes(rows.size());
   boost::asio::io_context context;
-  store_->hold_writes_for_testing(true);  // accepted, not yet written
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    boost::asio::co_spawn(
-        context,
-        [&, i]() -> boost::asio::awaitable<void> {
-          outcomes[i] = co_await store_->insert(rows[i]);
-        },
-        boost::asio::detached);
-  }
-  context.poll();
+  queue_held_inserts(context, rows, outcomes);
   store_->shutdown();
   context.run();
   for (const auto& outcome : outcomes)
@@ -808,16 +815,7 @@ TEST_F(MysqlStoreTest, ShutdownWithEveryWriteFailingTakesOneRetryBudgetNotOnePer
   const std::vector<Subscriber> rows = make_rows("stopping", 6);
   std::vector<InsertOutcome> outcomes(rows.size());
   boost::asio::io_context context;
-  store_->hold_writes_for_testing(true);
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    boost::asio::co_spawn(
-        context,
-        [&, i]() -> boost::asio::awaitable<void> {
-          outcomes[i] = co_await store_->insert(rows[i]);
-        },
-        boost::asio::detached);
-  }
-  context.poll();
+  queue_held_inserts(context, rows, outcomes);
 
   const auto started = Clock::now();
   store_->shutdown();

@@ -3,13 +3,12 @@
 #include "store/sqlite/schema.h"
 
 #include <cstdint>
-#include <filesystem>
 #include <string>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include "domain/subscriber.h"
+#include "scratch_dir.h"
 #include "store/sqlite/sqlite_handle.h"
 
 namespace subscriberd::store::sqlite {
@@ -33,16 +32,6 @@ constexpr const char* kInsert =
 
 class SchemaTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("sqlite-schema-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "subscribers.db").string();
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   // The table definition a new file gets.
   static std::string current_definition() {
     Connection fresh = open_connection(":memory:", false);
@@ -94,8 +83,8 @@ class SchemaTest : public ::testing::Test {
     return sqlite3_column_int64(statement.get(), 0);
   }
 
-  std::filesystem::path dir_;
-  std::string path_;
+  test_support::ScratchDir dir_{"sqlite-schema"};
+  std::string path_ = dir_.file("subscribers.db");
 };
 
 TEST_F(SchemaTest, ANewFileChecksEveryStatusWithoutATemporaryTablePerRow) {

@@ -6,13 +6,11 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
-#include <unistd.h>
 #include <utility>
 #include <vector>
 
@@ -24,6 +22,7 @@
 
 #include "domain/id_generator.h"
 #include "run_to_completion.h"
+#include "scratch_dir.h"
 #include "store/sqlite/sqlite_handle.h"
 #include "store/store_factory.h"
 
@@ -47,20 +46,10 @@ using test_support::run;
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("sqlite-store-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "subscribers.db").string();
-  }
-
   void TearDown() override {
     if (store_)
       store_->shutdown();
     store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   void open(std::optional<std::chrono::microseconds> batch_wait = std::nullopt,
@@ -165,8 +154,8 @@ class SqliteStoreTest : public ::testing::Test {
     EXPECT_EQ(total(), 180u);
   }
 
-  std::filesystem::path dir_;
-  std::string path_;
+  test_support::ScratchDir dir_{"sqlite-store"};
+  std::string path_ = dir_.file("subscribers.db");
   metrics::Registry metrics_;
   domain::IdGenerator ids_{1};
   std::unique_ptr<SqliteStore> store_;

@@ -1,12 +1,12 @@
 #include "store/sqlite/wal_write_buffer.h"
 
-#include <filesystem>
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include "scratch_dir.h"
 #include "store/sqlite/sqlite_handle.h"
 
 namespace subscriberd::store::sqlite {
@@ -14,16 +14,6 @@ namespace {
 
 class WalWriteBufferTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("wal-write-buffer-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "test.db").string();
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   Connection open_buffered(Synchronous synchronous = Synchronous::kNormal) {
     Connection db = open_connection(path_, false, synchronous, wal_write_buffer_vfs());
     exec(db.get(),
@@ -58,8 +48,8 @@ class WalWriteBufferTest : public ::testing::Test {
     exec(db, "COMMIT");
   }
 
-  std::filesystem::path dir_;
-  std::string path_;
+  test_support::ScratchDir dir_{"wal-write-buffer"};
+  std::string path_ = dir_.file("test.db");
 };
 
 TEST_F(WalWriteBufferTest, WritesACommitToTheLogWithOneSystemCall) {
