@@ -3,7 +3,8 @@
 --
 -- The status check is a chain of comparisons, not `status IN (...)`: SQLite evaluates an IN
 -- list of more than two values by building a temporary index of it, for every row inserted.
--- A table created with the IN form is rewritten to this one at start-up (store/sqlite/schema.cpp).
+-- A table created by the first schema, which differs from this one only by its IN form, is
+-- rewritten to this one at start-up (src/store/sqlite/schema.cpp).
 
 CREATE TABLE IF NOT EXISTS subscribers (
   id          INTEGER PRIMARY KEY,   -- time-ordered 64-bit id (rowid alias): newest = highest

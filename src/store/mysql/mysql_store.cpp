@@ -29,6 +29,9 @@ constexpr std::size_t kMaxQueuedReads = 65'536;
 
 constexpr std::string_view kColumns = "id, email, name, last_name, status, created_at";
 
+// drain_deadline_ until shutdown() sets it.
+constexpr Clock::rep kNotDraining = Clock::time_point::max().time_since_epoch().count();
+
 // Counter rows per status; must match the rows sql/mysql/schema.sql seeds. Each write
 // transaction adds to the rows of one slot chosen at random, so writers of several instances
 // seldom wait for the same row; readers sum the slots.
@@ -719,7 +722,7 @@ void MysqlStore::write_batch(Writer& writer, std::vector<PendingInsert>& batch) 
   bool recheck = false;
   StoreError failure = StoreError::kNone;
   for (;;) {
-    if (is_down()) {
+    if (is_down() || drain_failed_.load(std::memory_order_acquire)) {
       failure = StoreError::kUnavailable;
       break;
     }
@@ -745,6 +748,8 @@ void MysqlStore::write_batch(Writer& writer, std::vector<PendingInsert>& batch) 
         log::error("write transaction failed; giving up", {{"error", e.what()}});
         if (e.connection_lost())
           mark_down(e.what());
+        if (drain_deadline_.load(std::memory_order_acquire) != kNotDraining)
+          drain_failed_.store(true, std::memory_order_release);
         failure = StoreError::kUnavailable;
         break;
       }

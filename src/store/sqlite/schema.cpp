@@ -39,21 +39,30 @@ std::string current_subscribers_definition() {
   return table_definition(scratch.get(), "subscribers").value_or("");
 }
 
-// Replaces the table's CREATE TABLE text, by the procedure SQLite documents for changing a
-// CHECK constraint ("Making Other Kinds Of Table Schema Changes"): the rows are not touched,
-// and every row already satisfies the new check, which allows the same values. The new schema
-// version makes every other connection read the definition again.
-void rewrite_definition(sqlite3* db, const std::string& table, const std::string& definition) {
+// Replaces the table's CREATE TABLE text `from` with `to`, by the procedure SQLite documents
+// for changing a CHECK constraint ("Making Other Kinds Of Table Schema Changes"): the rows are
+// not touched, and every row already satisfies the new check, which allows the same values.
+// Only the text read before is replaced (another process may have changed the table since).
+// The new schema version makes every other connection read the definition again; a build of
+// SQLite that refuses either step (defensive mode) leaves the transaction rolled back.
+void rewrite_definition(sqlite3* db, const std::string& table, const std::string& from,
+                        const std::string& to) {
   exec(db, "BEGIN IMMEDIATE");
   try {
     const std::int64_t version = query_int(db, "PRAGMA schema_version");
     exec(db, "PRAGMA writable_schema = ON");
-    Statement update(db, "UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?");
-    update.bind(1, definition);
+    Statement update(
+        db, "UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ? AND sql = ?");
+    update.bind(1, to);
     update.bind(2, table);
-    if (sqlite3_step(update.get()) != SQLITE_DONE || sqlite3_changes(db) != 1)
+    update.bind(3, from);
+    if (sqlite3_step(update.get()) != SQLITE_DONE)
       throw SqliteError(sqlite3_errcode(db), std::string("rewrite: ") + sqlite3_errmsg(db));
+    if (sqlite3_changes(db) != 1)
+      throw SqliteError(SQLITE_ERROR, "rewrite: the table changed meanwhile");
     exec(db, ("PRAGMA schema_version = " + std::to_string(version + 1)).c_str());
+    if (query_int(db, "PRAGMA schema_version") != version + 1)
+      throw SqliteError(SQLITE_ERROR, "rewrite: the schema version was not raised");
     exec(db, "PRAGMA writable_schema = OFF");
     exec(db, "COMMIT");
   } catch (...) {
@@ -70,8 +79,11 @@ void upgrade_status_check(sqlite3* db) {
   if (!stored)
     return;
   const std::size_t at = stored->find(kFirstStatusCheck);
-  if (at == std::string::npos)
+  if (at == std::string::npos) {
+    if (stored->find("status IN (") != std::string::npos)
+      log::warn("subscribers table has a status check this version does not know; left as it is");
     return;
+  }
   std::string upgraded = *stored;
   upgraded.replace(at, kFirstStatusCheck.size(), kStatusCheck);
   if (upgraded != current_subscribers_definition()) {
@@ -80,7 +92,7 @@ void upgrade_status_check(sqlite3* db) {
     return;
   }
   try {
-    rewrite_definition(db, "subscribers", upgraded);
+    rewrite_definition(db, "subscribers", *stored, upgraded);
     log::info("subscribers table: status check rewritten as comparisons (same values allowed)");
   } catch (const SqliteError& e) {
     log::warn("subscribers table: status check left as it is", {{"error", e.what()}});

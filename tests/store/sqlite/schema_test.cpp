@@ -3,6 +3,7 @@
 #include "store/sqlite/schema.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -101,17 +102,15 @@ TEST_F(SchemaTest, ANewFileChecksEveryStatusWithoutATemporaryTablePerRow) {
 
 TEST_F(SchemaTest, AFileMadeByTheFirstSchemaGetsTheNewCheckAndKeepsEveryRow) {
   make_first_version_file(50);
-  {
-    Connection before = open_connection(path_, false);
-    ASSERT_TRUE(insert_builds_a_temporary_table(before.get()));  // the premise
-  }
+  Connection before = open_connection(path_, false);  // has read the first definition
+  ASSERT_EQ(insert(before.get(), 99, 99, "active"), SQLITE_DONE);
 
   Connection db = open_connection(path_, false);
   apply_schema(db.get());
 
   EXPECT_EQ(table_definition(db.get(), "subscribers"), current_definition());
   EXPECT_FALSE(insert_builds_a_temporary_table(db.get()));
-  EXPECT_EQ(query_int(db.get(), "SELECT count(*) FROM subscribers"), 50);
+  EXPECT_EQ(query_int(db.get(), "SELECT count(*) FROM subscribers"), 51);
   EXPECT_EQ(query_int(db.get(), "SELECT count(*) FROM subscribers WHERE status = 'junk'"), 10);
   EXPECT_EQ(insert(db.get(), 100, 100, "deleted"), SQLITE_CONSTRAINT_CHECK);
   EXPECT_EQ(insert(db.get(), 101, 101), SQLITE_DONE);
@@ -119,9 +118,27 @@ TEST_F(SchemaTest, AFileMadeByTheFirstSchemaGetsTheNewCheckAndKeepsEveryRow) {
   ASSERT_EQ(sqlite3_step(check.get()), SQLITE_ROW);
   EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(check.get(), 0)), "ok");
 
-  // Another connection, opened before or after, reads the new definition.
+  // Other connections, opened before or after, read the new definition (one opened before
+  // reads it when it next runs a statement, and sees the new schema version).
+  EXPECT_EQ(insert(before.get(), 102, 102, "deleted"), SQLITE_CONSTRAINT_CHECK);
+  EXPECT_FALSE(insert_builds_a_temporary_table(before.get()));
   Connection later = open_connection(path_, false);
   EXPECT_FALSE(insert_builds_a_temporary_table(later.get()));
+}
+
+TEST_F(SchemaTest, AnSqliteThatRefusesSchemaEditsKeepsTheFirstCheckAndNoTransactionOpen) {
+  make_first_version_file(3);
+  Connection db = open_connection(path_, false);
+  int defensive = 0;
+  ASSERT_EQ(sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, &defensive), SQLITE_OK);
+  ASSERT_EQ(defensive, 1);
+  const std::optional<std::string> first = table_definition(db.get(), "subscribers");
+
+  EXPECT_NO_THROW(apply_schema(db.get()));
+  EXPECT_EQ(table_definition(db.get(), "subscribers"), first);
+  EXPECT_NE(sqlite3_get_autocommit(db.get()), 0);  // rolled back, nothing left open
+  EXPECT_EQ(insert(db.get(), 100, 100, "deleted"), SQLITE_CONSTRAINT_CHECK);
+  EXPECT_EQ(insert(db.get(), 101, 101), SQLITE_DONE);
 }
 
 TEST_F(SchemaTest, ApplyingTheSchemaAgainChangesNothing) {
