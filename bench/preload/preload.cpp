@@ -26,11 +26,8 @@
 #include "common/bench_data.h"
 #include "domain/id_generator.h"
 #include "domain/subscriber.h"
+#include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_handle.h"
-
-namespace subscriberd::embedded {
-extern const std::string_view kSqliteSchema;
-}
 
 namespace {
 
@@ -116,7 +113,7 @@ std::uint64_t load_sqlite(const Options& options, const std::vector<Row>& rows) 
   sqlite::exec(db.get(), "PRAGMA journal_mode = WAL");
   sqlite::exec(db.get(), "PRAGMA synchronous = NORMAL");
   sqlite::exec(db.get(), "PRAGMA cache_size = -262144");
-  sqlite::exec(db.get(), std::string(subscriberd::embedded::kSqliteSchema).c_str());
+  sqlite::apply_schema(db.get());
 
   sqlite::exec(db.get(), "BEGIN IMMEDIATE");
   sqlite::Statement insert(db.get(),

@@ -29,9 +29,6 @@ constexpr std::size_t kMaxQueuedReads = 65'536;
 
 constexpr std::string_view kColumns = "id, email, name, last_name, status, created_at";
 
-// drain_deadline_ until shutdown() sets it.
-constexpr Clock::rep kNotDraining = Clock::time_point::max().time_since_epoch().count();
-
 // Counter rows per status; must match the rows sql/mysql/schema.sql seeds. Each write
 // transaction adds to the rows of one slot chosen at random, so writers of several instances
 // seldom wait for the same row; readers sum the slots.

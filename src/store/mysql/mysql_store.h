@@ -122,8 +122,9 @@ class MysqlStore final : public QueuedReadStore {
   // When retrying stops for every batch: set by shutdown() to one retry budget from then, so
   // that a failing database holds a stopping process for one budget, not one per batch. Once a
   // batch has failed for good while stopping, the batches after it fail without an attempt.
-  std::atomic<std::chrono::steady_clock::rep> drain_deadline_{
-      std::chrono::steady_clock::time_point::max().time_since_epoch().count()};
+  static constexpr std::chrono::steady_clock::rep kNotDraining =
+      std::chrono::steady_clock::time_point::max().time_since_epoch().count();
+  std::atomic<std::chrono::steady_clock::rep> drain_deadline_{kNotDraining};
   std::atomic<bool> drain_failed_{false};
   bool writes_held_ = false;
 

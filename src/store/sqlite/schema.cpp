@@ -25,6 +25,11 @@ constexpr std::string_view kStatusCheck =
     "                                      status = 'unconfirmed' OR status = 'bounced' OR\n"
     "                                      status = 'junk')";
 
+// Runs sql/sqlite/schema.sql, which creates only what is missing.
+void create_missing(sqlite3* db) {
+  exec(db, std::string(embedded::kSqliteSchema).c_str());
+}
+
 std::int64_t query_int(sqlite3* db, const char* sql) {
   Statement statement(db, sql);
   if (sqlite3_step(statement.get()) != SQLITE_ROW)
@@ -35,7 +40,7 @@ std::int64_t query_int(sqlite3* db, const char* sql) {
 // The subscribers table as the current schema creates it, from a database in memory.
 std::string current_subscribers_definition() {
   Connection scratch = open_connection(":memory:", false);
-  exec(scratch.get(), std::string(embedded::kSqliteSchema).c_str());
+  create_missing(scratch.get());
   return table_definition(scratch.get(), "subscribers").value_or("");
 }
 
@@ -102,7 +107,7 @@ void upgrade_status_check(sqlite3* db) {
 }  // namespace
 
 void apply_schema(sqlite3* db) {
-  exec(db, std::string(embedded::kSqliteSchema).c_str());
+  create_missing(db);
   upgrade_status_check(db);
 }
 
