@@ -45,6 +45,13 @@ void exec(sqlite3* db, const char* sql) {
   }
 }
 
+int page_bytes(sqlite3* db) {
+  Statement pragma(db, "PRAGMA page_size");
+  if (sqlite3_step(pragma.get()) != SQLITE_ROW)
+    throw SqliteError(sqlite3_errcode(db), std::string("page_size: ") + sqlite3_errmsg(db));
+  return sqlite3_column_int(pragma.get(), 0);
+}
+
 Connection open_connection(const std::string& path, bool read_only, Synchronous synchronous,
                            const char* vfs) {
   sqlite3* raw = nullptr;

@@ -65,6 +65,9 @@ class ResetOnExit {
 // survives a crash of the machine, at the price of one fsync per batch.
 enum class Synchronous : std::uint8_t { kNormal, kFull };
 
+// The page size of the connection's main database, in bytes.
+int page_bytes(sqlite3* db);
+
 // Opens (creating if needed) a database file in WAL mode with the given pragmas applied,
 // through the named VFS (nullptr: SQLite's default).
 Connection open_connection(const std::string& path, bool read_only,

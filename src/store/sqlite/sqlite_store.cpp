@@ -300,8 +300,9 @@ SqliteStore::SqliteStore(Options options, metrics::Registry& metrics)
   // a file cut at every restart would cost the writer a truncation then, and new blocks for
   // the file system to allocate and journal as the log grows back.
   exec(writer_->handle(),
-       ("PRAGMA journal_size_limit = " + std::to_string(std::int64_t{kRestartAfterCheckpoints + 1} *
-                                                        options_.checkpoint_frames * (4096 + 24)))
+       ("PRAGMA journal_size_limit = " +
+        std::to_string(std::int64_t{kRestartAfterCheckpoints + 1} * options_.checkpoint_frames *
+                       (page_bytes(writer_->handle()) + 24)))
            .c_str());
   checkpoint_db_ = open_connection(options_.path, false, options_.synchronous);
   sqlite3_busy_handler(writer_->handle(), &SqliteStore::poll_when_busy,
