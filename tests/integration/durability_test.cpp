@@ -1,14 +1,13 @@
 // Nothing acknowledged is lost: across a clean restart, a SIGTERM mid-stream and a kill -9.
-#include <cstdint>
 #include <fcntl.h>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include "sqlite_file.h"
 #include "support/http_client.h"
 #include "support/json.h"
 #include "support/post_stream.h"
@@ -68,15 +67,6 @@ std::string fresh_sqlite_path() {
   return db;
 }
 
-// The page size of an SQLite file, from its header (offset 16, big-endian; 1 means 65536).
-std::uintmax_t page_bytes_of(const std::string& db) {
-  std::ifstream file(db, std::ios::binary);
-  unsigned char header[18] = {};
-  file.read(reinterpret_cast<char*>(header), sizeof header);
-  const unsigned size = header[16] << 8 | header[17];
-  return size == 1 ? 65536 : size;
-}
-
 // Waits (up to 30 s) until the server has made `wanted` checkpoints; returns how many it made.
 double wait_for_checkpoints(HttpClient& c, double wanted) {
   double checkpoints = 0;
@@ -104,7 +94,9 @@ TEST(DurabilityTest, SqliteCopiesItsLogIntoTheDatabaseAndKeepsTheLogBounded) {
   // checkpointer waits is at most a few batches (8 clients: 8 rows, ~20 pages each). A frame
   // is a page and its 24-byte header.
   const auto log_bytes = std::filesystem::file_size(db + "-wal");
-  EXPECT_LT(log_bytes, (4 * kCheckpointPages + 200) * (page_bytes_of(db) + 24)) << log_bytes;
+  EXPECT_LT(log_bytes,
+            (4 * kCheckpointPages + 200) * (test_support::sqlite_file_page_bytes(db) + 24))
+      << log_bytes;
 
   EXPECT_EQ(server.stop(), 0) << server.log();
   server.start({{"--store", "sqlite:" + db}, "none"});

@@ -47,8 +47,9 @@ void exec(sqlite3* db, const char* sql) {
 
 int page_bytes(sqlite3* db) {
   Statement pragma(db, "PRAGMA page_size");
-  if (sqlite3_step(pragma.get()) != SQLITE_ROW)
-    throw SqliteError(sqlite3_errcode(db), std::string("page_size: ") + sqlite3_errmsg(db));
+  const int rc = sqlite3_step(pragma.get());
+  if (rc != SQLITE_ROW)
+    throw SqliteError(rc, std::string("page_size: ") + sqlite3_errmsg(db));
   return sqlite3_column_int(pragma.get(), 0);
 }
 

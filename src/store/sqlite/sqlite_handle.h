@@ -65,15 +65,15 @@ class ResetOnExit {
 // survives a crash of the machine, at the price of one fsync per batch.
 enum class Synchronous : std::uint8_t { kNormal, kFull };
 
-// The page size of the connection's main database, in bytes.
-int page_bytes(sqlite3* db);
-
 // Opens (creating if needed) a database file in WAL mode with the given pragmas applied,
 // through the named VFS (nullptr: SQLite's default).
 Connection open_connection(const std::string& path, bool read_only,
                            Synchronous synchronous = Synchronous::kNormal,
                            const char* vfs = nullptr);
 void exec(sqlite3* db, const char* sql);
+
+// The page size of the connection's main database, in bytes; throws SqliteError.
+int page_bytes(sqlite3* db);
 
 // Reads columns (id, email, name, last_name, status, created_at) of the current row.
 domain::Subscriber read_subscriber(sqlite3_stmt* stmt);
