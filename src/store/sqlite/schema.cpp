@@ -30,13 +30,6 @@ void create_missing(sqlite3* db) {
   exec(db, std::string(embedded::kSqliteSchema).c_str());
 }
 
-std::int64_t query_int(sqlite3* db, const char* sql) {
-  Statement statement(db, sql);
-  if (sqlite3_step(statement.get()) != SQLITE_ROW)
-    throw SqliteError(sqlite3_errcode(db), std::string(sql) + ": " + sqlite3_errmsg(db));
-  return sqlite3_column_int64(statement.get(), 0);
-}
-
 // The subscribers table as the current schema creates it, from a database in memory.
 std::string current_subscribers_definition() {
   Connection scratch = open_connection(":memory:", false);

@@ -45,12 +45,12 @@ void exec(sqlite3* db, const char* sql) {
   }
 }
 
-int page_bytes(sqlite3* db) {
-  Statement pragma(db, "PRAGMA page_size");
-  const int rc = sqlite3_step(pragma.get());
+std::int64_t query_int(sqlite3* db, const char* sql) {
+  Statement statement(db, sql);
+  const int rc = sqlite3_step(statement.get());
   if (rc != SQLITE_ROW)
-    throw SqliteError(rc, std::string("page_size: ") + sqlite3_errmsg(db));
-  return sqlite3_column_int(pragma.get(), 0);
+    throw SqliteError(rc, std::string(sql) + ": " + sqlite3_errmsg(db));
+  return sqlite3_column_int64(statement.get(), 0);
 }
 
 Connection open_connection(const std::string& path, bool read_only, Synchronous synchronous,

@@ -72,8 +72,9 @@ Connection open_connection(const std::string& path, bool read_only,
                            const char* vfs = nullptr);
 void exec(sqlite3* db, const char* sql);
 
-// The page size of the connection's main database, in bytes; throws SqliteError.
-int page_bytes(sqlite3* db);
+// The first column of the first row of a query returning one (a count, a pragma's value);
+// throws SqliteError when there is none.
+std::int64_t query_int(sqlite3* db, const char* sql);
 
 // Reads columns (id, email, name, last_name, status, created_at) of the current row.
 domain::Subscriber read_subscriber(sqlite3_stmt* stmt);

@@ -302,7 +302,7 @@ SqliteStore::SqliteStore(Options options, metrics::Registry& metrics)
   exec(writer_->handle(),
        ("PRAGMA journal_size_limit = " +
         std::to_string(std::int64_t{kRestartAfterCheckpoints + 1} * options_.checkpoint_frames *
-                       (page_bytes(writer_->handle()) + 24)))
+                       (query_int(writer_->handle(), "PRAGMA page_size") + 24)))
            .c_str());
   checkpoint_db_ = open_connection(options_.path, false, options_.synchronous);
   sqlite3_busy_handler(writer_->handle(), &SqliteStore::poll_when_busy,

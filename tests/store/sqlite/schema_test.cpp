@@ -78,12 +78,6 @@ class SchemaTest : public ::testing::Test {
     return false;
   }
 
-  static std::int64_t query_int(sqlite3* db, const char* sql) {
-    Statement statement(db, sql);
-    EXPECT_EQ(sqlite3_step(statement.get()), SQLITE_ROW) << sql;
-    return sqlite3_column_int64(statement.get(), 0);
-  }
-
   test_support::ScratchDir dir_{"sqlite-schema"};
   std::string path_ = dir_.file("subscribers.db");
 };

@@ -1,4 +1,4 @@
-// Opening database files, and reading what the store's settings are derived from.
+// Opening database files, and reading the page size the store's log bound is derived from.
 #include "store/sqlite/sqlite_handle.h"
 
 #include <cstdint>
@@ -38,11 +38,11 @@ class SqliteHandleTest : public ::testing::Test {
 };
 
 TEST_F(SqliteHandleTest, ANewFileReportsThePageSizeItWasMadeWith) {
-  int reported = 0;
+  std::int64_t reported = 0;
   {
     Connection db = open_connection(path_, false);
     apply_schema(db.get());
-    reported = page_bytes(db.get());
+    reported = query_int(db.get(), "PRAGMA page_size");
   }
   EXPECT_GE(reported, 512);
   EXPECT_EQ(reported, test_support::sqlite_file_page_bytes(path_));
@@ -62,7 +62,7 @@ TEST_F(SqliteHandleTest, AFileMadeWithAnotherPageSizeOpensWithIt) {
   }
   Connection db = open_connection(path_, false);
   apply_schema(db.get());
-  EXPECT_EQ(page_bytes(db.get()), 1024);
+  EXPECT_EQ(query_int(db.get(), "PRAGMA page_size"), 1024);
   EXPECT_EQ(insert(db.get(), 2, "new@example.test"), SQLITE_DONE);
   EXPECT_EQ(count_rows(db.get(), "old@example.test"), 1);
   EXPECT_EQ(count_rows(db.get(), "new@example.test"), 1);
