@@ -215,6 +215,22 @@ double elapsed_ms(Clock::time_point since) {
   return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
 }
 
+// Starts an insert per row from its own coroutine on `context`; returns once each is queued.
+void start_inserts(boost::asio::io_context& context, MysqlStore& store,
+                   const std::vector<Subscriber>& rows, std::deque<InsertOutcome>& outcomes) {
+  for (const Subscriber& row : rows) {
+    InsertOutcome* outcome = &outcomes.emplace_back();
+    boost::asio::co_spawn(
+        context,
+        [&store, row, outcome]() -> boost::asio::awaitable<void> {
+          *outcome = co_await store.insert(row);
+        },
+        boost::asio::detached);
+  }
+  context.restart();
+  context.poll();
+}
+
 class MysqlStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -285,22 +301,6 @@ class MysqlStoreTest : public ::testing::Test {
     }
     context.run();
     return outcomes;
-  }
-
-  // Queues one insert per row (a coroutine each on `context`) while writes are held: every row
-  // is accepted and none written until the hold ends or the store shuts down. Running
-  // `context` afterwards fills `outcomes`, which must outlive it, in the rows' order.
-  void queue_held_inserts(boost::asio::io_context& context, const std::vector<Subscriber>& rows,
-                          std::vector<InsertOutcome>& outcomes) {
-    store_->hold_writes_for_testing(true);
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      boost::asio::co_spawn(
-          context,
-          [store = store_.get(), row = &rows[i], outcome = &outcomes[i]]()
-              -> boost::asio::awaitable<void> { *outcome = co_await store->insert(*row); },
-          boost::asio::detached);
-    }
-    context.poll();
   }
 
   // Reopens the store with a write hook that throws `error` the first `times` it reaches
@@ -783,9 +783,10 @@ TEST_F(MysqlStoreTest, ShutdownCommitsEveryAcceptedInsert) {
   std::vector<Subscriber> rows;
   for (int i = 0; i < 20; ++i)
     rows.push_back(make("shutdown" + std::to_string(i)));
-  std::vector<InsertOutcome> outcomes(rows.size());
   boost::asio::io_context context;
-  queue_held_inserts(context, rows, outcomes);
+  std::deque<InsertOutcome> outcomes;     // a deque: started coroutines hold pointers into it
+  store_->hold_writes_for_testing(true);  // accepted, not yet written
+  start_inserts(context, *store_, rows, outcomes);
   store_->shutdown();
   context.run();
   for (const auto& outcome : outcomes)
@@ -817,9 +818,10 @@ TEST_F(MysqlStoreTest, ShutdownWithEveryWriteFailingTakesOneRetryBudgetNotOnePer
   });
   const std::uint64_t before = total();
   const std::vector<Subscriber> rows = make_rows("stopping", 6);
-  std::vector<InsertOutcome> outcomes(rows.size());
   boost::asio::io_context context;
-  queue_held_inserts(context, rows, outcomes);
+  std::deque<InsertOutcome> outcomes;     // a deque: started coroutines hold pointers into it
+  store_->hold_writes_for_testing(true);  // accepted, not yet written
+  start_inserts(context, *store_, rows, outcomes);
 
   const auto started = Clock::now();
   store_->shutdown();
@@ -837,22 +839,6 @@ TEST_F(MysqlStoreTest, ShutdownWithEveryWriteFailingTakesOneRetryBudgetNotOnePer
 }
 
 // --- gathering a batch (Endpoint::batch_wait) -------------------------------------------------
-
-// Starts an insert per row from its own coroutine on `context`; returns once each is queued.
-void start_inserts(boost::asio::io_context& context, MysqlStore& store,
-                   const std::vector<Subscriber>& rows, std::deque<InsertOutcome>& outcomes) {
-  for (const Subscriber& row : rows) {
-    InsertOutcome* outcome = &outcomes.emplace_back();
-    boost::asio::co_spawn(
-        context,
-        [&store, row, outcome]() -> boost::asio::awaitable<void> {
-          *outcome = co_await store.insert(row);
-        },
-        boost::asio::detached);
-  }
-  context.restart();
-  context.poll();
-}
 
 TEST_F(MysqlStoreTest, InsertsArrivingWhileAWriterWaitsForCompanyShareOneCommit) {
   store_->shutdown();
