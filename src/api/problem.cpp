@@ -97,7 +97,7 @@ http::Response conflict_problem(const domain::Subscriber& existing, unsigned htt
                             w.key("subscriber");
                             write_subscriber(w, existing);
                           });
-  response.set(bh::field::location, "/api/subscribers/" + std::to_string(existing.id));
+  response.set(bh::field::location, SubscriberLocation(existing.id).view());
   return response;
 }
 

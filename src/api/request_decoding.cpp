@@ -173,7 +173,7 @@ std::optional<domain::LookupKey> decode_lookup_key(std::string_view raw) {
   if (!key || key->empty())
     return std::nullopt;
   if (key->find('@') != std::string::npos) {
-    return domain::LookupKey::by_email(domain::normalize_email(*key));
+    return domain::LookupKey::by_email(domain::normalize_email(std::move(*key)));
   }
   if (auto id = text::parse_uint64(*key))
     return domain::LookupKey::by_id(*id);

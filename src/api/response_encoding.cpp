@@ -1,17 +1,20 @@
 #include "api/response_encoding.h"
 
+#include <algorithm>
+#include <charconv>
+
 #include "domain/cursor.h"
 
 namespace subscriberd::api {
 
 void write_subscriber(json::Writer& w, const domain::Subscriber& s) {
   w.begin_object();
-  w.key("id").string(std::to_string(s.id));
+  w.key("id").decimal_string(s.id);
   w.key("email").string(s.email);
   w.key("name").string(s.name);
   w.key("last_name").string(s.last_name);
   w.key("status").string(domain::to_string(s.status));
-  w.key("created_at").string(json::format_rfc3339_millis(s.created_at_ms));
+  w.key("created_at").timestamp_millis(s.created_at_ms);
   w.end_object();
 }
 
@@ -21,6 +24,13 @@ std::string subscriber_json(const domain::Subscriber& subscriber) {
   json::Writer w(out);
   write_subscriber(w, subscriber);
   return out;
+}
+
+SubscriberLocation::SubscriberLocation(domain::SubscriberId id) {
+  constexpr std::string_view kPrefix = "/api/subscribers/";
+  char* end = std::copy(kPrefix.begin(), kPrefix.end(), text_.data());
+  end = std::to_chars(end, text_.data() + text_.size(), id).ptr;
+  size_ = static_cast<std::size_t>(end - text_.data());
 }
 
 std::string page_json(const domain::Page& page) {

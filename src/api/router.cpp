@@ -150,7 +150,7 @@ awaitable<http::Response> Router::create(http::Request& request) {
     case service::CreateResult::Kind::kCreated: {
       auto response =
           json_response(bh::status::created, subscriber_json(result.subscriber), version);
-      response.set(bh::field::location, "/api/subscribers/" + std::to_string(result.subscriber.id));
+      response.set(bh::field::location, SubscriberLocation(result.subscriber.id).view());
       co_return response;
     }
     case service::CreateResult::Kind::kDuplicate:

@@ -130,10 +130,20 @@ MemoryCache::~MemoryCache() {
   }
 }
 
-std::string MemoryCache::negative_key(const domain::LookupKey& key) {
+bool MemoryCache::held_absent(const domain::LookupKey& key) const {
+  const auto check = [](auto& absent, const auto& wanted) {
+    const auto it = absent.find(wanted);
+    if (it == absent.end())
+      return false;
+    if (it->second < std::chrono::steady_clock::now()) {
+      absent.erase(it);
+      return false;
+    }
+    return true;
+  };
   if (key.kind == domain::LookupKey::Kind::kEmail)
-    return "e:" + key.email;
-  return "i:" + std::to_string(key.id);
+    return check(absent_emails_, std::string_view(key.email));
+  return check(absent_ids_, key.id);
 }
 
 CacheLookup MemoryCache::lookup(const domain::LookupKey& key) const {
@@ -151,15 +161,8 @@ CacheLookup MemoryCache::lookup(const domain::LookupKey& key) const {
     }
   }
   std::lock_guard lock(negative_mutex_);
-  if (negative_.empty())
+  if (!held_absent(key))
     return CacheLookup{};
-  auto it = negative_.find(negative_key(key));
-  if (it == negative_.end())
-    return CacheLookup{};
-  if (it->second < std::chrono::steady_clock::now()) {
-    negative_.erase(it);
-    return CacheLookup{};
-  }
   return CacheLookup{CacheLookup::Kind::kAbsent, std::nullopt};
 }
 
@@ -202,10 +205,11 @@ void MemoryCache::remember(const domain::Subscriber& subscriber) {
   }
 
   std::lock_guard lock(negative_mutex_);
-  if (!negative_.empty()) {
-    negative_.erase("e:" + subscriber.email);
-    negative_.erase("i:" + std::to_string(subscriber.id));
+  if (const auto it = absent_emails_.find(std::string_view(subscriber.email));
+      it != absent_emails_.end()) {
+    absent_emails_.erase(it);
   }
+  absent_ids_.erase(subscriber.id);
 }
 
 void MemoryCache::evict_one() {
@@ -239,9 +243,15 @@ void MemoryCache::remember_absent(const domain::LookupKey& key) {
     return;
   auto deadline = std::chrono::steady_clock::now() + options_.negative_ttl;
   std::lock_guard lock(negative_mutex_);
-  if (negative_.size() >= options_.max_negative_entries)
-    negative_.clear();
-  negative_.insert_or_assign(negative_key(key), deadline);
+  if (absent_emails_.size() + absent_ids_.size() >= options_.max_negative_entries) {
+    absent_emails_.clear();
+    absent_ids_.clear();
+  }
+  if (key.kind == domain::LookupKey::Kind::kEmail) {
+    absent_emails_.insert_or_assign(key.email, deadline);
+  } else {
+    absent_ids_.insert_or_assign(key.id, deadline);
+  }
 }
 
 boost::asio::awaitable<bool> MemoryCache::check_health() {

@@ -2,7 +2,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -78,7 +80,8 @@ class MemoryCache final : public SubscriberCache {
   static detail::IndexSlots index_slots(std::size_t capacity_bytes);
   // What the two indexes' slots take: charged to the budget from the start.
   std::size_t index_bytes() const { return by_id_.memory_bytes() + by_email_.memory_bytes(); }
-  static std::string negative_key(const domain::LookupKey& key);
+  // Whether `key` is held as absent and not yet expired; drops it once expired.
+  bool held_absent(const domain::LookupKey& key) const;  // needs negative_mutex_
 
   Options options_;
   mutable std::shared_mutex mutex_;
@@ -90,9 +93,17 @@ class MemoryCache final : public SubscriberCache {
   std::size_t used_bytes_;
   std::uint64_t evictions_ = 0;  // under the unique lock
 
-  // Negative entries: key -> steady-clock deadline. Small, and cleared wholesale when full.
+  // Negative entries: e-mails and ids the store did not have, each with its steady-clock
+  // deadline. Small, and cleared wholesale when full. Kept by kind, so that no key has to be
+  // built to look one up (a POST of a new e-mail looks here while any entry is held).
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Deadline = std::chrono::steady_clock::time_point;
   mutable std::mutex negative_mutex_;
-  mutable std::unordered_map<std::string, std::chrono::steady_clock::time_point> negative_;
+  mutable std::unordered_map<std::string, Deadline, StringHash, std::equal_to<>> absent_emails_;
+  mutable std::unordered_map<domain::SubscriberId, Deadline> absent_ids_;
 
   // Cleared first thing in the destructor, so that no scrape reads a cache being torn down.
   std::vector<metrics::Sampling> published_;

@@ -1,5 +1,7 @@
 #include "domain/validation.h"
 
+#include <utility>
+
 #include "domain/email.h"
 #include "util/text.h"
 
@@ -24,8 +26,13 @@ std::string_view name_problem(const RawField& field) {
 
 }  // namespace
 
-std::string normalize_email(std::string_view raw) {
-  return text::to_lower_ascii(text::trim(raw));
+std::string normalize_email(std::string raw) {
+  const std::string_view kept = text::trim(raw);
+  const auto start = static_cast<std::size_t>(kept.data() - raw.data());
+  raw.erase(start + kept.size());
+  raw.erase(0, start);
+  text::lowercase_ascii(raw);
+  return raw;
 }
 
 ValidationResult validate(SubscriberInput input) {
@@ -43,7 +50,7 @@ ValidationResult validate(SubscriberInput input) {
       fail("email", "must be a string");
       break;
     case RawField::Kind::kString: {
-      std::string email = normalize_email(input.email.value);
+      std::string email = normalize_email(std::move(input.email.value));
       if (auto p = email_problem(email); !p.empty()) {
         fail("email", p);
       } else {

@@ -45,7 +45,8 @@ struct ValidationResult {
 
 ValidationResult validate(SubscriberInput input);
 
-// Normalises an e-mail used as a look-up key: trimmed and lowercased.
-std::string normalize_email(std::string_view raw);
+// Normalises an e-mail used as a look-up key: trimmed and lowercased, in the string it is
+// given (a request's e-mail is normalised once, on every POST and GET by e-mail).
+std::string normalize_email(std::string raw);
 
 }  // namespace subscriberd::domain

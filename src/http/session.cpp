@@ -1,6 +1,7 @@
 #include "http/session.h"
 
 #include <array>
+#include <charconv>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -29,6 +30,14 @@ bool body_length_is_known(const beast_http::request_parser<beast_http::string_bo
   if (parser.get().count(beast_http::field::transfer_encoding) == 0)
     return true;
   return parser.chunked() && parser.get().version() >= 11;
+}
+
+// RFC 9110 8.6: no Content-Length in a 1xx or 204 response; none either in a 304, whose
+// length would be that of a body it does not have.
+bool may_have_content_length(beast_http::status status) {
+  const auto code = static_cast<unsigned>(status);
+  return code >= 200 && status != beast_http::status::no_content &&
+         status != beast_http::status::not_modified;
 }
 
 }  // namespace
@@ -211,7 +220,6 @@ asio::awaitable<Session::ReadResult> Session::read_request(RequestParser& parser
 asio::awaitable<bool> Session::write(Response& response, bool head_only) {
   // The head is formatted into a buffer the session keeps, and goes out with the body in one
   // gather write. Beast's generic serializer cost a third of a cached GET's instructions.
-  response.prepare_payload();  // Content-Length (and Connection) from the body and keep-alive
   head_.clear();
   head_ += "HTTP/1.1 ";
   head_ += std::to_string(response.result_int());
@@ -219,9 +227,21 @@ asio::awaitable<bool> Session::write(Response& response, bool head_only) {
   head_ += beast_http::obsolete_reason(response.result());
   head_ += "\r\n";
   for (const auto& field : response) {
+    if (field.name() == beast_http::field::content_length)
+      continue;  // the body's own length is written below
     head_ += field.name_string();
     head_ += ": ";
     head_ += field.value();
+    head_ += "\r\n";
+  }
+  // Content-Length from the body, written here rather than added to the response's fields
+  // (each field is an allocation); HEAD gets the length its GET would have (RFC 9110 9.3.2).
+  if (may_have_content_length(response.result())) {
+    std::array<char, 24> digits;
+    const char* end =
+        std::to_chars(digits.data(), digits.data() + digits.size(), response.body().size()).ptr;
+    head_ += "Content-Length: ";
+    head_.append(digits.data(), static_cast<std::size_t>(end - digits.data()));
     head_ += "\r\n";
   }
   head_ += "\r\n";

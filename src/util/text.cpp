@@ -33,11 +33,9 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::string to_lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
+void lowercase_ascii(std::string& s) {
+  for (char& c : s)
     c = lower(c);
-  return out;
 }
 
 bool iequals_ascii(std::string_view a, std::string_view b) {

@@ -12,8 +12,9 @@ namespace subscriberd::text {
 // Strips ASCII whitespace (space, tab, CR, LF, FF, VT) from both ends.
 std::string_view trim(std::string_view s);
 
-// ASCII-only lowercasing: e-mail addresses are ASCII by our rules, so no locale is involved.
-std::string to_lower_ascii(std::string_view s);
+// ASCII-only lowercasing, in place: e-mail addresses are ASCII by our rules, so no locale is
+// involved.
+void lowercase_ascii(std::string& s);
 bool iequals_ascii(std::string_view a, std::string_view b);
 
 // Percent-decoding per RFC 3986; with `plus_as_space` also the form-urlencoded `+` rule.

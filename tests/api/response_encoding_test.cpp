@@ -1,5 +1,6 @@
 #include "api/response_encoding.h"
 
+#include <limits>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -26,6 +27,13 @@ domain::Subscriber ada() {
 constexpr const char* kAdaJson =
     R"({"id":"7253351292715016193","email":"ada@example.com","name":"Ada",)"
     R"("last_name":"Lovelace","status":"active","created_at":"2026-11-26T13:45:01.123Z"})";
+
+TEST(SubscriberLocation, IsTheSubscribersPath) {
+  EXPECT_EQ(SubscriberLocation(ada().id).view(), "/api/subscribers/7253351292715016193");
+  EXPECT_EQ(SubscriberLocation(0).view(), "/api/subscribers/0");
+  EXPECT_EQ(SubscriberLocation(std::numeric_limits<domain::SubscriberId>::max()).view(),
+            "/api/subscribers/18446744073709551615");
+}
 
 TEST(SubscriberJson, ExactString) {
   EXPECT_EQ(subscriber_json(ada()), kAdaJson);

@@ -543,10 +543,12 @@ TEST(MemoryCache, NegativeEntryIsGoneOnceTheSubscriberIsEvicted) {
   MemoryCache cache(options(capacity_for(1)));
   const Subscriber s = subscriber(5);
   cache.remember_absent(LookupKey::by_email(s.email));
+  cache.remember_absent(LookupKey::by_id(s.id));
   cache.remember(s);
   cache.remember(subscriber(6));  // evicts s
   ASSERT_FALSE(has(cache, s));
   EXPECT_EQ(cache.lookup(LookupKey::by_email(s.email)).kind, Kind::kMiss);
+  EXPECT_EQ(cache.lookup(LookupKey::by_id(s.id)).kind, Kind::kMiss);
 }
 
 TEST(MemoryCache, NegativeEntriesAreBounded) {
@@ -566,6 +568,20 @@ TEST(MemoryCache, NegativeEntriesAreBounded) {
       ++still_absent;
   }
   EXPECT_LT(still_absent, 3u);
+}
+
+TEST(MemoryCache, NegativeEntriesOfBothKindsShareTheBound) {
+  MemoryCache::Options o = options(1u << 20);
+  o.max_negative_entries = 3;
+  MemoryCache cache(o);
+  cache.remember_absent(LookupKey::by_email("a@example.com"));
+  cache.remember_absent(LookupKey::by_email("b@example.com"));
+  cache.remember_absent(LookupKey::by_id(1));
+  cache.remember_absent(LookupKey::by_id(2));  // the fourth: the set starts over
+  EXPECT_EQ(cache.lookup(LookupKey::by_id(2)).kind, Kind::kAbsent);
+  EXPECT_EQ(cache.lookup(LookupKey::by_email("a@example.com")).kind, Kind::kMiss);
+  EXPECT_EQ(cache.lookup(LookupKey::by_email("b@example.com")).kind, Kind::kMiss);
+  EXPECT_EQ(cache.lookup(LookupKey::by_id(1)).kind, Kind::kMiss);
 }
 
 // --- threads ------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <thread>
 
@@ -39,6 +40,71 @@ class StuckHandler final : public RequestHandler {
 
   std::atomic<int> entered{0};
 };
+
+// Answers /stale with a body and a Content-Length of its own that is wrong, and /empty with a
+// 204: what the session writes as the body's length.
+class FramingHandler final : public RequestHandler {
+ public:
+  asio::awaitable<Response> handle(Request request) override {
+    if (request.target() == "/empty")
+      co_return Response{beast_http::status::no_content, request.version()};
+    Response response{beast_http::status::ok, request.version()};
+    response.set(beast_http::field::content_length, "99");
+    response.body() = "hello";
+    co_return response;
+  }
+  Response reject(ProtocolError, unsigned) override { return Response{}; }
+};
+
+// Sends one request that asks for the connection to close, and returns all that comes back.
+std::string exchange(const asio::ip::tcp::endpoint& endpoint, std::string_view request) {
+  asio::io_context client;
+  asio::ip::tcp::socket socket(client);
+  socket.connect(endpoint);
+  asio::write(socket, asio::buffer(request));
+  std::string answer;
+  boost::system::error_code ec;
+  asio::read(socket, asio::dynamic_buffer(answer), ec);  // to the end of the stream
+  return answer;
+}
+
+std::size_t occurrences(std::string_view text, std::string_view part) {
+  std::size_t count = 0;
+  for (auto at = text.find(part); at != std::string_view::npos; at = text.find(part, at + 1))
+    ++count;
+  return count;
+}
+
+TEST(ServerTest, ContentLengthIsTheBodysOwnAndOnlyWhereOneIsAllowed) {
+  FramingHandler handler;
+  ServerOptions options;
+  options.port = 0;
+  options.threads = 1;
+  Server server(options, handler);
+  const auto endpoint = server.start();
+
+  const std::string get =
+      exchange(endpoint, "GET /stale HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(occurrences(get, "Content-Length"), 1u) << get;
+  EXPECT_NE(get.find("\r\nContent-Length: 5\r\n"), std::string::npos) << get;
+  EXPECT_TRUE(get.ends_with("\r\n\r\nhello")) << get;
+
+  // HEAD: the length its GET would have, and no body.
+  const std::string head =
+      exchange(endpoint, "HEAD /stale HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(occurrences(head, "Content-Length"), 1u) << head;
+  EXPECT_NE(head.find("\r\nContent-Length: 5\r\n"), std::string::npos) << head;
+  EXPECT_TRUE(head.ends_with("\r\n\r\n")) << head;
+
+  // RFC 9110 8.6: none in a 204.
+  const std::string empty =
+      exchange(endpoint, "GET /empty HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(empty.starts_with("HTTP/1.1 204 ")) << empty;
+  EXPECT_EQ(occurrences(empty, "Content-Length"), 0u) << empty;
+
+  server.drain(1s);
+  server.join();
+}
 
 TEST(ServerTest, RequestsStillWaitingWhenTheGracePeriodEndsAreDestroyedSafely) {
   StuckHandler handler;

@@ -174,6 +174,24 @@ TEST(Writer, AppendsToTheCallersString) {
   EXPECT_EQ(out, R"(prefix:{"a":1})");
 }
 
+TEST(Writer, DecimalStringIsTheDigitsQuoted) {
+  std::string out;
+  Writer w(out);
+  w.begin_array()
+      .decimal_string(0)
+      .decimal_string(7253351292715016193u)
+      .decimal_string(std::numeric_limits<std::uint64_t>::max())
+      .end_array();
+  EXPECT_EQ(out, R"(["0","7253351292715016193","18446744073709551615"])");
+}
+
+TEST(Writer, TimestampMillisIsTheRfc3339String) {
+  std::string out;
+  Writer w(out);
+  w.begin_object().key("at").timestamp_millis(1795700701123).key("n").number(1).end_object();
+  EXPECT_EQ(out, R"({"at":"2026-11-26T13:45:01.123Z","n":1})");
+}
+
 // --- format_rfc3339_millis ----------------------------------------------------------------
 
 TEST(FormatRfc3339Millis, UnixEpoch) {
@@ -202,6 +220,17 @@ TEST(FormatRfc3339Millis, DayAndYearBoundaries) {
 
 TEST(FormatRfc3339Millis, BeforeTheEpoch) {
   EXPECT_EQ(format_rfc3339_millis(-1), "1969-12-31T23:59:59.999Z");
+}
+
+TEST(FormatRfc3339Millis, YearsPast9999AreWrittenInFull) {
+  EXPECT_EQ(format_rfc3339_millis(253402300799999), "9999-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_rfc3339_millis(253402300800000), "10000-01-01T00:00:00.000Z");
+}
+
+TEST(TimestampText, EachFormatReplacesTheLast) {
+  TimestampText text;
+  EXPECT_EQ(text.format(253402300800000), "10000-01-01T00:00:00.000Z");
+  EXPECT_EQ(text.format(0), "1970-01-01T00:00:00.000Z");
 }
 
 }  // namespace
