@@ -132,6 +132,8 @@ MemoryCache::~MemoryCache() {
 
 bool MemoryCache::held_absent(const domain::LookupKey& key) const {
   const auto check = [](auto& absent, const auto& wanted) {
+    if (absent.empty())
+      return false;  // the usual case: no hash computed
     const auto it = absent.find(wanted);
     if (it == absent.end())
       return false;
@@ -205,11 +207,14 @@ void MemoryCache::remember(const domain::Subscriber& subscriber) {
   }
 
   std::lock_guard lock(negative_mutex_);
-  if (const auto it = absent_emails_.find(std::string_view(subscriber.email));
-      it != absent_emails_.end()) {
-    absent_emails_.erase(it);
+  if (!absent_emails_.empty()) {
+    if (const auto it = absent_emails_.find(std::string_view(subscriber.email));
+        it != absent_emails_.end()) {
+      absent_emails_.erase(it);
+    }
   }
-  absent_ids_.erase(subscriber.id);
+  if (!absent_ids_.empty())
+    absent_ids_.erase(subscriber.id);
 }
 
 void MemoryCache::evict_one() {

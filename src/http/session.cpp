@@ -32,9 +32,10 @@ bool body_length_is_known(const beast_http::request_parser<beast_http::string_bo
   return parser.chunked() && parser.get().version() >= 11;
 }
 
-// RFC 9110 8.6: no Content-Length in a 1xx or 204 response; none either in a 304, whose
-// length would be that of a body it does not have.
-bool may_have_content_length(beast_http::status status) {
+// Whether a response of this status has a body, and so a Content-Length. RFC 9110 8.6 forbids
+// one in a 1xx or 204 response; a 304 may carry its 200's length, but none is sent here: it has
+// no body either (RFC 9110 15.4.5).
+bool has_body(beast_http::status status) {
   const auto code = static_cast<unsigned>(status);
   return code >= 200 && status != beast_http::status::no_content &&
          status != beast_http::status::not_modified;
@@ -227,8 +228,12 @@ asio::awaitable<bool> Session::write(Response& response, bool head_only) {
   head_ += beast_http::obsolete_reason(response.result());
   head_ += "\r\n";
   for (const auto& field : response) {
-    if (field.name() == beast_http::field::content_length)
-      continue;  // the body's own length is written below
+    // The body's own length is written below, and it is never chunked: whatever framing a
+    // handler set would contradict it (RFC 9112 6.2, 6.3).
+    if (field.name() == beast_http::field::content_length ||
+        field.name() == beast_http::field::transfer_encoding) {
+      continue;
+    }
     head_ += field.name_string();
     head_ += ": ";
     head_ += field.value();
@@ -236,7 +241,8 @@ asio::awaitable<bool> Session::write(Response& response, bool head_only) {
   }
   // Content-Length from the body, written here rather than added to the response's fields
   // (each field is an allocation); HEAD gets the length its GET would have (RFC 9110 9.3.2).
-  if (may_have_content_length(response.result())) {
+  const bool body_allowed = has_body(response.result());
+  if (body_allowed) {
     std::array<char, 24> digits;
     const char* end =
         std::to_chars(digits.data(), digits.data() + digits.size(), response.body().size()).ptr;
@@ -246,8 +252,9 @@ asio::awaitable<bool> Session::write(Response& response, bool head_only) {
   }
   head_ += "\r\n";
   // HEAD: the same headers as GET, Content-Length included, and no body.
+  const bool send_body = body_allowed && !head_only;
   co_return co_await send(
-      {asio::buffer(head_), head_only ? asio::const_buffer() : asio::buffer(response.body())});
+      {asio::buffer(head_), send_body ? asio::buffer(response.body()) : asio::const_buffer()});
 }
 
 asio::awaitable<bool> Session::send(std::array<asio::const_buffer, 2> buffers) {
