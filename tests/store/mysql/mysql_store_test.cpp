@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <deque>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -277,30 +278,21 @@ class MysqlStoreTest : public ::testing::Test {
   }
 
   // Inserts every row concurrently (one coroutine each) and returns the outcomes in order.
-  // With `one_batch`, the writer is held until every insert is queued.
-  // With one_batch, the writes are held until every row is queued, and for `held_for` more.
+  // With `one_batch`, the writes are held until every row is queued, and for `held_for` more.
   std::vector<InsertOutcome> insert_all(MysqlStore& store, const std::vector<Subscriber>& rows,
                                         bool one_batch = false,
                                         std::chrono::milliseconds held_for = {}) {
-    std::vector<InsertOutcome> outcomes(rows.size());
     boost::asio::io_context context;
+    std::deque<InsertOutcome> outcomes;
     if (one_batch)
       store.hold_writes_for_testing(true);
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      boost::asio::co_spawn(
-          context,
-          [&, i]() -> boost::asio::awaitable<void> {
-            outcomes[i] = co_await store.insert(rows[i]);
-          },
-          boost::asio::detached);
-    }
-    context.poll();  // every coroutine runs up to its insert, which queues the row
+    start_inserts(context, store, rows, outcomes);  // returns once every row is queued
     if (one_batch) {
       std::this_thread::sleep_for(held_for);
       store.hold_writes_for_testing(false);
     }
     context.run();
-    return outcomes;
+    return {std::make_move_iterator(outcomes.begin()), std::make_move_iterator(outcomes.end())};
   }
 
   // Reopens the store with a write hook that throws `error` the first `times` it reaches
