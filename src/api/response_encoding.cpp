@@ -27,8 +27,8 @@ std::string subscriber_json(const domain::Subscriber& subscriber) {
 }
 
 SubscriberLocation::SubscriberLocation(domain::SubscriberId id) {
-  constexpr std::string_view kPrefix = "/api/subscribers/";
-  char* end = std::copy(kPrefix.begin(), kPrefix.end(), text_.data());
+  char* end = std::copy(kSubscribersPath.begin(), kSubscribersPath.end(), text_.data());
+  *end++ = '/';
   end = std::to_chars(end, text_.data() + text_.size(), id).ptr;
   size_ = static_cast<std::size_t>(end - text_.data());
 }

@@ -16,6 +16,9 @@ namespace subscriberd::api {
 // because JavaScript numbers lose integers above 2^53.
 void write_subscriber(json::Writer& w, const domain::Subscriber& subscriber);
 std::string subscriber_json(const domain::Subscriber& subscriber);
+// The collection's path: the router serves it, and each subscriber is read below it.
+inline constexpr std::string_view kSubscribersPath = "/api/subscribers";
+
 // Where a subscriber is read, "/api/subscribers/<id>": the Location of a 201 and of a 409.
 // Formatted in place, without an allocation: it is on every POST's path.
 class SubscriberLocation {

@@ -19,8 +19,6 @@ namespace bh = boost::beast::http;
 using boost::asio::awaitable;
 using metrics::Route;
 
-constexpr std::string_view kCollection = "/api/subscribers";
-
 http::Response json_response(bh::status status, std::string body, unsigned version) {
   http::Response response{status, version};
   response.set(bh::field::content_type, "application/json");
@@ -81,7 +79,7 @@ awaitable<http::Response> Router::dispatch(http::Request& request, Route& route)
   const bh::verb verb = request.method();
   const unsigned version = request.version();
 
-  if (path == kCollection) {
+  if (path == kSubscribersPath) {
     if (verb == bh::verb::post) {
       route = Route::kSubscribersCreate;
       co_return co_await create(request);
@@ -91,11 +89,11 @@ awaitable<http::Response> Router::dispatch(http::Request& request, Route& route)
       co_return co_await list(query, version);
     co_return method_not_allowed("GET, HEAD, POST", version);
   }
-  if (path.starts_with(kCollection) && path[kCollection.size()] == '/') {
+  if (path.starts_with(kSubscribersPath) && path[kSubscribersPath.size()] == '/') {
     route = Route::kSubscribersGet;
     if (!is_read(verb))
       co_return method_not_allowed("GET, HEAD", version);
-    co_return co_await get_one(path.substr(kCollection.size() + 1), version);
+    co_return co_await get_one(path.substr(kSubscribersPath.size() + 1), version);
   }
   if (path == "/api/openapi.yaml") {
     route = Route::kOpenApi;
