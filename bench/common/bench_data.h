@@ -6,7 +6,7 @@
 #include <string_view>
 
 // The data set the benchmark preloads and then addresses: shared by the preload tool and the
-// load generator (bench/lua/common.lua repeats the same formats for wrk). Subscriber number i
+// load generator (bench/lua/mix.lua repeats the same formats for wrk). Subscriber number i
 // (0 <= i < N) is deterministic, so no file of e-mails has to be written or read.
 namespace subscriberd::bench {
 

@@ -102,6 +102,21 @@ std::uint64_t RequestFactory::random_preloaded() {
   return std::uniform_int_distribution<std::uint64_t>(0, settings_.preloaded - 1)(rng_);
 }
 
+void RequestFactory::made_up_email(std::string_view kind, std::string_view domain) {
+  scratch_ = 'p';
+  scratch_ += std::to_string(random_preloaded());
+  scratch_ += '-';
+  scratch_ += kind;
+  scratch_ += '-';
+  scratch_ += settings_.nonce;
+  scratch_ += '-';
+  scratch_ += std::to_string(connection_);
+  scratch_ += '-';
+  scratch_ += std::to_string(counter_++);
+  scratch_ += '@';
+  scratch_ += domain;
+}
+
 void RequestFactory::get(std::string_view target, std::string& out) const {
   out += "GET ";
   out += target;
@@ -132,13 +147,10 @@ void RequestFactory::post_json(std::string_view email, std::string_view name,
 bool RequestFactory::build(Op op, std::string& out) {
   out.clear();
   switch (op) {
-    case Op::kPostNew: {
-      // n-<nonce>-<connection>-<counter>@bench.example.com
-      scratch_ = "n-" + settings_.nonce + "-" + std::to_string(connection_) + "-" +
-                 std::to_string(counter_++) + "@bench.example.com";
+    case Op::kPostNew:
+      made_up_email("n", "bench.example.com");
       post_json(scratch_, "Bench", "New", out);
       return true;
-    }
     case Op::kPostExisting: {
       const std::uint64_t i = random_preloaded();
       post_json(preloaded_email(i), preloaded_name(i), preloaded_last_name(i), out);
@@ -148,9 +160,8 @@ bool RequestFactory::build(Op op, std::string& out) {
       get("/api/subscribers/" + preloaded_email(random_preloaded()), out);
       return true;
     case Op::kGetAbsent:
-      get("/api/subscribers/a-" + settings_.nonce + "-" + std::to_string(connection_) + "-" +
-              std::to_string(counter_++) + "@absent.example.com",
-          out);
+      made_up_email("a", "absent.example.com");
+      get("/api/subscribers/" + scratch_, out);
       return true;
     case Op::kList: {
       std::string target = "/api/subscribers?" + settings_.list_query;

@@ -60,6 +60,10 @@ class RequestFactory {
   std::mt19937_64& rng() { return rng_; }
 
  private:
+  // Into scratch_: p<i>-<kind>-<nonce>-<connection>-<counter>@<domain>, i a random preloaded
+  // subscriber. It sorts right beside p<i>@preload.example.com, so made-up e-mails land all over
+  // the store's e-mail index, as real sign-ups and look-ups do, not in a few pages of their own.
+  void made_up_email(std::string_view kind, std::string_view domain);
   void get(std::string_view target, std::string& out) const;
   void post_json(std::string_view email, std::string_view name, std::string_view last_name,
                  std::string& out) const;

@@ -11,7 +11,10 @@
 --
 -- Environment:
 --   BENCH_MIX        e.g. "post_new=35,post_existing=15,get_existing=50" (default get_existing)
---   BENCH_NONCE      unique per run: new e-mails are n-<nonce>-<thread>-<counter>@bench.example.com
+--   BENCH_NONCE      unique per run: new e-mails are
+--                    p<i>-n-<nonce>-w<thread>-<counter>@bench.example.com, i a random preloaded
+--                    subscriber (so they land all over the e-mail index, beside
+--                    p<i>@preload.example.com, as real sign-ups do)
 --   BENCH_PRELOADED  size of the preloaded set; subscriber i is p<i>@preload.example.com
 --   BENCH_CURSORS    file of cursors, one a line, for "list"
 --   BENCH_LIST_QUERY query string of list requests (default limit=25)
@@ -90,6 +93,14 @@ local function pick()
   return mix[#mix].name
 end
 
+-- p<i>-<kind>-<nonce>-w<thread>-<counter>@<domain>, i a random preloaded subscriber: the load
+-- generator's made-up e-mails (bench/loadgen/scenario.h).
+local function made_up_email(kind, domain)
+  counter = counter + 1
+  return "p" .. math.random(0, preloaded - 1) .. "-" .. kind .. "-" .. prefix .. counter .. "@" ..
+         domain
+end
+
 local function preloaded_email(i)
   return "p" .. i .. "@preload.example.com"
 end
@@ -97,9 +108,8 @@ end
 function request()
   local kind = pick()
   if kind == "post_new" then
-    counter = counter + 1
-    local email = "n-" .. prefix .. counter .. "@bench.example.com"
-    return wrk.format("POST", "/api/subscribers", json_headers, body(email, "New"))
+    return wrk.format("POST", "/api/subscribers", json_headers,
+                      body(made_up_email("n", "bench.example.com"), "New"))
   elseif kind == "post_existing" then
     local i = math.random(0, preloaded - 1)
     return wrk.format("POST", "/api/subscribers", json_headers,
@@ -108,8 +118,7 @@ function request()
     return wrk.format("GET", "/api/subscribers/" .. preloaded_email(math.random(0, preloaded - 1)),
                       get_headers)
   elseif kind == "get_absent" then
-    counter = counter + 1
-    return wrk.format("GET", "/api/subscribers/a-" .. prefix .. counter .. "@absent.example.com",
+    return wrk.format("GET", "/api/subscribers/" .. made_up_email("a", "absent.example.com"),
                       get_headers)
   elseif kind == "list" then
     local target = "/api/subscribers?" .. list_query
