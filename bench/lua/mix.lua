@@ -93,12 +93,15 @@ local function pick()
   return mix[#mix].name
 end
 
+local function random_preloaded()
+  return math.random(0, preloaded - 1)
+end
+
 -- p<i>-<kind>-<nonce>-w<thread>-<counter>@<domain>, i a random preloaded subscriber: the load
 -- generator's made-up e-mails (bench/loadgen/scenario.h).
 local function made_up_email(kind, domain)
   counter = counter + 1
-  return "p" .. math.random(0, preloaded - 1) .. "-" .. kind .. "-" .. prefix .. counter .. "@" ..
-         domain
+  return "p" .. random_preloaded() .. "-" .. kind .. "-" .. prefix .. counter .. "@" .. domain
 end
 
 local function preloaded_email(i)
@@ -111,11 +114,11 @@ function request()
     return wrk.format("POST", "/api/subscribers", json_headers,
                       body(made_up_email("n", "bench.example.com"), "New"))
   elseif kind == "post_existing" then
-    local i = math.random(0, preloaded - 1)
+    local i = random_preloaded()
     return wrk.format("POST", "/api/subscribers", json_headers,
                       body(preloaded_email(i), first_names[i % #first_names + 1]))
   elseif kind == "get_existing" then
-    return wrk.format("GET", "/api/subscribers/" .. preloaded_email(math.random(0, preloaded - 1)),
+    return wrk.format("GET", "/api/subscribers/" .. preloaded_email(random_preloaded()),
                       get_headers)
   elseif kind == "get_absent" then
     return wrk.format("GET", "/api/subscribers/" .. made_up_email("a", "absent.example.com"),
