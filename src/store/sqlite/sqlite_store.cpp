@@ -25,9 +25,14 @@ constexpr std::size_t kMaxQueuedReads = 65'536;
 // Copying concurrently with the writer never quite catches up with it, and the log only
 // starts again from its beginning once it is wholly copied. Past this many times the
 // checkpoint size, the checkpointer holds new commits back for the moment it takes to copy
-// the rest (a few milliseconds, since the concurrent passes did most of the work), so the log
-// stays bounded (about 140 MiB with the default 8,000 pages of 4 KiB).
+// and sync the rest (tens of milliseconds at most, since unheld passes did most of the work),
+// so the log stays bounded (about 140 MiB with the default 8,000 pages of 4 KiB).
 constexpr int kRestartAfterCheckpoints = 4;
+// Before a restart, unheld copy-and-sync passes go on until one finds at most this share of
+// a checkpoint new, or until this many have run: a pass never takes in less than what was
+// committed during a sync, so on a busy disk they level off instead of reaching it.
+constexpr int kRestartRemainderDivisor = 8;
+constexpr int kMostCatchUpPasses = 8;
 
 // Waiting for a lock: tries 100 us apart. The writer waits up to 5 s (as busy_timeout would);
 // a restarting checkpoint, which holds commits back while it waits for readers to leave the
@@ -437,16 +442,25 @@ void SqliteStore::run_checkpointer() {
     // The log's size as this pass found it decides, not the size that asked for the pass.
     if (rc == SQLITE_OK &&
         pass.log_frames >= kRestartAfterCheckpoints * options_.checkpoint_frames) {
-      // A restart holds commits back from its start to its end, and it syncs the log and the
-      // database before it ends. Beforehand, without holding anything: copy what was committed
-      // during the pass above, and sync both files, so that the restart has only the last few
-      // frames to copy and little to sync. (Syncing the backlog inside the restart held every
-      // insert for 10 to 35 ms on a busy disk; see docs/performance.md.)
-      const CheckpointPass second = checkpoint(db, SQLITE_CHECKPOINT_PASSIVE);
-      rc = second.rc;
-      if (rc == SQLITE_OK) {
-        copied = second.copied_frames;
+      // A restart holds commits back from its start to its end: it copies what is left of
+      // the log and syncs the database (scattered writes, since new keys land all over the
+      // index). Beforehand, without holding anything: sync what the passes have copied, then
+      // copy and sync in turn, each pass taking in what was committed during the one before,
+      // until one finds little new; the restart is then left about that much. (With a single
+      // pass and sync, it was left the thousands of pages committed during the long first
+      // sync, and the slowest commits took 100 to 250 ms; now under 100. See
+      // docs/performance.md.)
+      sync_files(db);
+      for (int passes = 0; rc == SQLITE_OK && passes < kMostCatchUpPasses; ++passes) {
+        const CheckpointPass catch_up = checkpoint(db, SQLITE_CHECKPOINT_PASSIVE);
+        rc = catch_up.rc;
+        const int newly_copied = catch_up.copied_frames - copied;
+        copied = catch_up.copied_frames;
         sync_files(db);
+        if (newly_copied <= options_.checkpoint_frames / kRestartRemainderDivisor)
+          break;
+      }
+      if (rc == SQLITE_OK) {
         const CheckpointPass restart = checkpoint(db, SQLITE_CHECKPOINT_RESTART);
         rc = restart.rc;
         // Done: the writer's next commit starts the log again (and on_commit sees it shrink).
