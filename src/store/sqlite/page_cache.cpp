@@ -3,17 +3,20 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <new>
 
 #include <sqlite3.h>
 
 namespace subscriberd::store::sqlite {
 namespace {
 
-// The byte SQLite locks files at, 1 GiB in: the page holding it is never a database page.
+// The byte SQLite locks files at (PENDING_BYTE), 1 GiB in: the page holding it is never a
+// database page.
 constexpr unsigned kLockByteOffset = 0x40000000;
 
-// SQLite's own page cache, which every call below ends in.
+// SQLite's own page cache, which every call below ends in, and this one's methods.
 sqlite3_pcache_methods2 g_inner{};
+sqlite3_pcache_methods2 g_installed{};
 
 std::atomic<std::uint64_t> g_skipped{0};
 std::atomic<std::uint64_t> g_passed_on{0};
@@ -116,18 +119,30 @@ bool install() {
   methods.xTruncate = truncate;
   methods.xDestroy = destroy;
   methods.xShrink = shrink;
-  return sqlite3_config(SQLITE_CONFIG_PCACHE2, &methods) == SQLITE_OK;
+  if (sqlite3_config(SQLITE_CONFIG_PCACHE2, &methods) != SQLITE_OK)
+    return false;
+  g_installed = methods;
+  return true;
 }
+
+std::mutex g_install_mutex;
+bool g_tried = false;
+bool g_installed_ok = false;
 
 }  // namespace
 
 bool install_page_cache() {
-  static std::mutex mutex;
-  static bool installed = false;
-  std::lock_guard lock(mutex);
-  if (!installed)
-    installed = install();
-  return installed;
+  std::lock_guard lock(g_install_mutex);
+  if (!g_tried) {
+    g_tried = true;
+    g_installed_ok = install();
+  }
+  return g_installed_ok;
+}
+
+const sqlite3_pcache_methods2* installed_page_cache_methods() {
+  std::lock_guard lock(g_install_mutex);
+  return g_installed_ok ? &g_installed : nullptr;
 }
 
 PageCacheCounts page_cache_counts() {

@@ -30,8 +30,9 @@ constexpr std::size_t kMaxQueuedReads = 65'536;
 // so the log stays bounded (about 140 MiB with the default 8,000 pages of 4 KiB).
 constexpr int kRestartAfterCheckpoints = 4;
 // Before a restart, unheld copy-and-sync passes go on until one finds at most this share of
-// a checkpoint new, or until this many have run: a pass never takes in less than what was
-// committed during a sync, so on a busy disk they level off instead of reaching it.
+// a checkpoint new, or no less than the one before (a pass never takes in less than what was
+// committed during a sync, so on a busy disk they level off instead of reaching that share),
+// or until this many have run.
 constexpr int kRestartRemainderDivisor = 8;
 constexpr int kMostCatchUpPasses = 8;
 
@@ -81,7 +82,8 @@ std::string select_sql(std::string_view where_and_order) {
 // writes the log through wal_write_buffer_vfs(): one system call per commit, not two per page.
 class SqliteStore::Writer {
  public:
-  Writer(const std::string& path, Synchronous synchronous)
+  // `walks_skipped`: the page cache skips the truncations that cannot drop a page.
+  Writer(const std::string& path, Synchronous synchronous, bool walks_skipped)
       : db_(open_connection(path, false, synchronous, wal_write_buffer_vfs())),
         begin_(db_.get(), "BEGIN IMMEDIATE"),
         commit_(db_.get(), "COMMIT"),
@@ -94,9 +96,10 @@ class SqliteStore::Writer {
                       "UPDATE subscriber_counts SET total = total + ? WHERE status = ?") {
     // New e-mails land all over the e-mail index, one leaf a row: a larger cache than the
     // readers' keeps more of the index's leaves, and reads fewer pages back from the files.
-    // (Worth it only since the page cache skips the truncations that find nothing: those walk
-    // the whole cache, and a larger one made each insert slower; docs/performance.md.)
-    exec(db_.get(), "PRAGMA cache_size = -65536");  // 64 MiB
+    // Only where the truncations that find nothing are skipped: those walk the whole cache,
+    // and with SQLite's own a larger one made each insert slower (docs/performance.md).
+    if (walks_skipped)
+      exec(db_.get(), "PRAGMA cache_size = -65536");  // 64 MiB
   }
 
   sqlite3* handle() const { return db_.get(); }
@@ -300,13 +303,14 @@ class SqliteStore::Reader {
 SqliteStore::SqliteStore(Options options, metrics::Registry& metrics)
     : options_(std::move(options)), metrics_(metrics) {
   // Before SQLite's first connection, when SQLite still accepts a page cache.
-  if (!install_page_cache())
-    log::debug("sqlite page cache: SQLite's own (SQLite was in use before the store)");
+  const bool walks_skipped = install_page_cache();
+  if (!walks_skipped)
+    log::warn("sqlite page cache: SQLite's own, since SQLite was in use before the store");
   const std::filesystem::path file(options_.path);
   if (file.has_parent_path())
     std::filesystem::create_directories(file.parent_path());
   Writer::apply_schema(options_.path);
-  writer_ = std::make_unique<Writer>(options_.path, options_.synchronous);
+  writer_ = std::make_unique<Writer>(options_.path, options_.synchronous, walks_skipped);
   // Replaces SQLite's automatic checkpoint, which would run on the writer thread.
   sqlite3_wal_hook(writer_->handle(), &SqliteStore::on_commit, this);
   // When the log starts again after a long stretch in which readers kept it from doing so,
@@ -445,49 +449,63 @@ void SqliteStore::run_checkpointer() {
       log_frames_ = 0;
     }
     const auto started = std::chrono::steady_clock::now();
+    // How much of the log is copied, for on_commit, as soon as a pass knows it: commits made
+    // during the passes below then ask for another only once there is a checkpoint's worth.
+    auto copied_up_to = [this](const CheckpointPass& pass) {
+      copied_frames_.store(std::max(pass.copied_frames, 0), std::memory_order_relaxed);
+      return pass.copied_frames;
+    };
     // Copies what no reader still needs, beside the writer, which goes on committing.
     const CheckpointPass pass = checkpoint(db, SQLITE_CHECKPOINT_PASSIVE);
     int rc = pass.rc;
-    int copied = pass.copied_frames;
     // The log's size as this pass found it decides, not the size that asked for the pass.
     if (rc == SQLITE_OK &&
         pass.log_frames >= kRestartAfterCheckpoints * options_.checkpoint_frames) {
       // A restart holds commits back from its start to its end: it copies what is left of
       // the log and syncs the database (scattered writes, since new keys land all over the
-      // index). Beforehand, without holding anything: sync what the passes have copied, then
-      // copy and sync in turn, each pass taking in what was committed during the one before,
-      // until one finds little new; the restart is then left about that much. (With a single
-      // pass and sync, it was left the thousands of pages committed during the long first
-      // sync, and the slowest commits took 100 to 250 ms; now under 100. See
-      // docs/performance.md.)
+      // index). Beforehand, without holding anything: sync what the pass above copied (a
+      // pass that leaves part of the log uncopied does not sync the database), then copy
+      // and sync in turn, each pass taking in what was committed during the one before,
+      // until one finds little new, or no less than the one before; the restart is then left
+      // about that much. (With a single pass and sync, it was left the thousands of pages
+      // committed during the long first sync, and the slowest commits took 100 to 250 ms;
+      // now under 100. See docs/performance.md.)
+      int copied = copied_up_to(pass);
       sync_files(db);
-      for (int passes = 0; rc == SQLITE_OK && passes < kMostCatchUpPasses; ++passes) {
+      int previously_new = 0;
+      for (int passes = 0; passes < kMostCatchUpPasses; ++passes) {
         const CheckpointPass catch_up = checkpoint(db, SQLITE_CHECKPOINT_PASSIVE);
         rc = catch_up.rc;
-        const int newly_copied = catch_up.copied_frames - copied;
-        copied = catch_up.copied_frames;
-        sync_files(db);
-        if (newly_copied <= options_.checkpoint_frames / kRestartRemainderDivisor)
+        if (rc != SQLITE_OK)
           break;
+        const int newly_copied = catch_up.copied_frames - copied;
+        copied = copied_up_to(catch_up);
+        sync_files(db);
+        const bool little_new =
+            newly_copied <= options_.checkpoint_frames / kRestartRemainderDivisor;
+        const bool levelled_off = passes > 0 && newly_copied >= previously_new;
+        if (little_new || levelled_off)
+          break;
+        previously_new = newly_copied;
       }
       if (rc == SQLITE_OK) {
         const CheckpointPass restart = checkpoint(db, SQLITE_CHECKPOINT_RESTART);
         rc = restart.rc;
+        if (rc == SQLITE_OK)
+          copied_up_to(restart);
         // Done: the writer's next commit starts the log again (and on_commit sees it shrink).
         // The requests made meanwhile were for the log just emptied; one more pass would find
         // it still looking full until that commit, and restart it again, holding commits back
         // a second time for nothing. Busy (a reader stayed on the log): the passes' progress
         // stands, so the next try comes after the log has grown by another checkpoint's worth.
-        if (rc == SQLITE_OK) {
-          copied = restart.copied_frames;
-          std::lock_guard lock(checkpoint_mutex_);
-          log_frames_ = 0;
-        }
+        std::lock_guard lock(checkpoint_mutex_);
+        log_frames_ = 0;
       }
+    } else if (rc == SQLITE_OK) {
+      copied_up_to(pass);
     }
     if (rc != SQLITE_OK && rc != SQLITE_BUSY)
       log::warn("sqlite checkpoint failed", {{"detail", sqlite3_errmsg(db)}});
-    copied_frames_.store(std::max(copied, 0), std::memory_order_relaxed);
     metrics_.store_checkpoint_seconds.observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }

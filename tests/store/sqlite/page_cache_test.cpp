@@ -1,7 +1,10 @@
 #include "store/sqlite/page_cache.h"
 
 #include <cstdint>
+#include <random>
+#include <set>
 #include <string>
+#include <string_view>
 
 #include <gtest/gtest.h>
 
@@ -11,15 +14,14 @@
 namespace subscriberd::store::sqlite {
 namespace {
 
+// SQLite takes a page cache only before it initializes: installed here, before main and so
+// before any test in this binary uses SQLite, as the store installs it before its first
+// connection.
+const bool kPageCacheInstalled = install_page_cache();
+
 class PageCacheTest : public ::testing::Test {
  protected:
-  // SQLite takes a page cache only before it initializes, and other tests in this binary may
-  // have used it already. With no connection open between tests, shutting it down lets this
-  // suite install the page cache (which then stays, for the tests after it).
-  static void SetUpTestSuite() {
-    ASSERT_EQ(sqlite3_shutdown(), SQLITE_OK);
-    ASSERT_TRUE(install_page_cache());
-  }
+  void SetUp() override { ASSERT_TRUE(kPageCacheInstalled); }
 
   Connection open() {
     Connection db = open_connection(path_, false);
@@ -101,6 +103,69 @@ TEST_F(PageCacheTest, PassesOnTheTruncationThatDropsARolledBackGrowth) {
   Connection other = open_connection(path_, true);
   EXPECT_EQ(count(other.get(), "SELECT count(*) FROM t"), 7'000);
   EXPECT_EQ(integrity(other.get()), "ok");
+}
+
+// Drives one cache through the installed methods, as SQLite would, at random: pages made,
+// dropped, renumbered (the lock-byte page's number among the others, as page splits use it)
+// and truncated. After each truncation the cache below must hold exactly the pages a cache
+// that never skips would: none at or beyond the limit.
+TEST_F(PageCacheTest, NeverSkipsATruncationThatWouldDropAPage) {
+  const sqlite3_pcache_methods2* methods = installed_page_cache_methods();
+  ASSERT_NE(methods, nullptr);
+  constexpr int kPageSize = 4096;
+  constexpr unsigned kLockBytePage = 0x40000000 / kPageSize + 1;
+  sqlite3_pcache* cache = methods->xCreate(kPageSize, 8, 0);  // not purgeable: never evicts
+  ASSERT_NE(cache, nullptr);
+
+  std::mt19937 random(20261128);
+  auto any_page = [&] { return random() % 8 == 0 ? kLockBytePage : 1 + random() % 64; };
+  std::set<unsigned> held;  // what the cache below should hold
+  auto drop = [&](unsigned page_number) {
+    sqlite3_pcache_page* page = methods->xFetch(cache, page_number, 0);
+    ASSERT_NE(page, nullptr);
+    methods->xUnpin(cache, page, 1);
+    held.erase(page_number);
+  };
+  for (int step = 0; step < 20'000; ++step) {
+    switch (random() % 4) {
+      case 0: {
+        const unsigned page_number = any_page();
+        sqlite3_pcache_page* page = methods->xFetch(cache, page_number, 2);
+        ASSERT_NE(page, nullptr);
+        methods->xUnpin(cache, page, 0);
+        held.insert(page_number);
+        break;
+      }
+      case 1:
+        if (const unsigned page_number = any_page(); held.count(page_number) != 0)
+          drop(page_number);
+        break;
+      case 2: {
+        const unsigned from = any_page();
+        const unsigned to = any_page();
+        if (held.count(from) == 0 || from == to)
+          break;
+        if (held.count(to) != 0)
+          drop(to);  // SQLite drops a page already at the new number before it moves one there
+        sqlite3_pcache_page* page = methods->xFetch(cache, from, 0);
+        ASSERT_NE(page, nullptr);
+        methods->xRekey(cache, page, from, to);
+        methods->xUnpin(cache, page, 0);
+        held.erase(from);
+        held.insert(to);
+        break;
+      }
+      default: {
+        const unsigned limit =
+            random() % 4 == 0 ? kLockBytePage - 1 + random() % 3 : 1 + random() % 72;
+        methods->xTruncate(cache, limit);
+        held.erase(held.lower_bound(limit), held.end());
+        ASSERT_EQ(methods->xPagecount(cache), static_cast<int>(held.size()))
+            << "after truncating to " << limit << " at step " << step;
+      }
+    }
+  }
+  methods->xDestroy(cache);
 }
 
 }  // namespace
