@@ -458,6 +458,8 @@ void SqliteStore::run_checkpointer() {
     // Copies what no reader still needs, beside the writer, which goes on committing.
     const CheckpointPass pass = checkpoint(db, SQLITE_CHECKPOINT_PASSIVE);
     int rc = pass.rc;
+    if (rc == SQLITE_OK)
+      copied_up_to(pass);
     // The log's size as this pass found it decides, not the size that asked for the pass.
     if (rc == SQLITE_OK &&
         pass.log_frames >= kRestartAfterCheckpoints * options_.checkpoint_frames) {
@@ -470,7 +472,7 @@ void SqliteStore::run_checkpointer() {
       // about that much. (With a single pass and sync, it was left the thousands of pages
       // committed during the long first sync, and the slowest commits took 100 to 250 ms;
       // now under 100. See docs/performance.md.)
-      int copied = copied_up_to(pass);
+      int copied = pass.copied_frames;
       sync_files(db);
       int previously_new = 0;
       for (int passes = 0; passes < kMostCatchUpPasses; ++passes) {
@@ -501,8 +503,6 @@ void SqliteStore::run_checkpointer() {
         std::lock_guard lock(checkpoint_mutex_);
         log_frames_ = 0;
       }
-    } else if (rc == SQLITE_OK) {
-      copied_up_to(pass);
     }
     if (rc != SQLITE_OK && rc != SQLITE_BUSY)
       log::warn("sqlite checkpoint failed", {{"detail", sqlite3_errmsg(db)}});
