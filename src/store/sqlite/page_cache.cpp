@@ -14,7 +14,8 @@ namespace {
 // database page.
 constexpr unsigned kLockByteOffset = 0x40000000;
 
-// SQLite's own page cache, which every call below ends in, and this one's methods.
+// SQLite's own page cache, which every call below ends in, and this one's methods once
+// SQLite took them (xCreate stays null until then).
 sqlite3_pcache_methods2 g_inner{};
 sqlite3_pcache_methods2 g_installed{};
 
@@ -106,9 +107,9 @@ void shrink(sqlite3_pcache* cache) {
   g_inner.xShrink(filtered(cache)->inner);
 }
 
-bool install() {
+void install() {
   if (sqlite3_config(SQLITE_CONFIG_GETPCACHE2, &g_inner) != SQLITE_OK)
-    return false;
+    return;
   sqlite3_pcache_methods2 methods = g_inner;  // xInit, xShutdown and pArg stay SQLite's
   methods.xCreate = create;
   methods.xCachesize = set_size;
@@ -119,15 +120,12 @@ bool install() {
   methods.xTruncate = truncate;
   methods.xDestroy = destroy;
   methods.xShrink = shrink;
-  if (sqlite3_config(SQLITE_CONFIG_PCACHE2, &methods) != SQLITE_OK)
-    return false;
-  g_installed = methods;
-  return true;
+  if (sqlite3_config(SQLITE_CONFIG_PCACHE2, &methods) == SQLITE_OK)
+    g_installed = methods;
 }
 
 std::mutex g_install_mutex;
 bool g_tried = false;
-bool g_installed_ok = false;
 
 }  // namespace
 
@@ -135,14 +133,14 @@ bool install_page_cache() {
   std::lock_guard lock(g_install_mutex);
   if (!g_tried) {
     g_tried = true;
-    g_installed_ok = install();
+    install();
   }
-  return g_installed_ok;
+  return g_installed.xCreate != nullptr;
 }
 
 const sqlite3_pcache_methods2* installed_page_cache_methods() {
   std::lock_guard lock(g_install_mutex);
-  return g_installed_ok ? &g_installed : nullptr;
+  return g_installed.xCreate != nullptr ? &g_installed : nullptr;
 }
 
 PageCacheCounts page_cache_counts() {

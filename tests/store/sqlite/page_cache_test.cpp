@@ -44,8 +44,6 @@ class PageCacheTest : public ::testing::Test {
     }
   }
 
-  static std::int64_t count(sqlite3* db, const char* sql) { return query_int(db, sql); }
-
   static std::string integrity(sqlite3* db) {
     Statement check(db, "PRAGMA integrity_check");
     sqlite3_stmt* stmt = check.fresh();
@@ -70,7 +68,7 @@ TEST_F(PageCacheTest, SkipsTheTruncationsAtTheEndOfCommitsThatSplitPages) {
 
   // Each of those commits ended with a truncation that could drop no page.
   EXPECT_GE(after.truncations_skipped - before.truncations_skipped, 500U);
-  EXPECT_EQ(count(db.get(), "SELECT count(*) FROM t"), 20'000);
+  EXPECT_EQ(query_int(db.get(), "SELECT count(*) FROM t"), 20'000);
   EXPECT_EQ(integrity(db.get()), "ok");
 }
 
@@ -79,29 +77,29 @@ TEST_F(PageCacheTest, PassesOnTheTruncationThatDropsARolledBackGrowth) {
   exec(db.get(), "BEGIN IMMEDIATE");
   insert_rows(db.get(), "kept-", 0, 2'000);
   exec(db.get(), "COMMIT");
-  const std::int64_t pages = count(db.get(), "PRAGMA page_count");
+  const std::int64_t pages = query_int(db.get(), "PRAGMA page_count");
 
   // Grows the file by many pages in the cache alone, then gives them up.
   const PageCacheCounts before = page_cache_counts();
   exec(db.get(), "BEGIN IMMEDIATE");
   insert_rows(db.get(), "rolled-back-", 2'000, 20'000);
-  EXPECT_GT(count(db.get(), "PRAGMA page_count"), pages + 100);
+  EXPECT_GT(query_int(db.get(), "PRAGMA page_count"), pages + 100);
   exec(db.get(), "ROLLBACK");
   const PageCacheCounts after = page_cache_counts();
   EXPECT_GT(after.truncations_passed_on, before.truncations_passed_on);
-  EXPECT_EQ(count(db.get(), "PRAGMA page_count"), pages);
+  EXPECT_EQ(query_int(db.get(), "PRAGMA page_count"), pages);
 
   // Pages numbered as the dropped ones were are made afresh, not found in the cache.
   exec(db.get(), "BEGIN IMMEDIATE");
   insert_rows(db.get(), "later-", 22'000, 5'000);
   exec(db.get(), "COMMIT");
-  EXPECT_EQ(count(db.get(), "SELECT count(*) FROM t"), 7'000);
-  EXPECT_EQ(count(db.get(), "SELECT count(*) FROM t WHERE k LIKE '%rolled-back-%'"), 0);
+  EXPECT_EQ(query_int(db.get(), "SELECT count(*) FROM t"), 7'000);
+  EXPECT_EQ(query_int(db.get(), "SELECT count(*) FROM t WHERE k LIKE '%rolled-back-%'"), 0);
   EXPECT_EQ(integrity(db.get()), "ok");
 
   // And another connection, with a cache of its own, reads the same.
   Connection other = open_connection(path_, true);
-  EXPECT_EQ(count(other.get(), "SELECT count(*) FROM t"), 7'000);
+  EXPECT_EQ(query_int(other.get(), "SELECT count(*) FROM t"), 7'000);
   EXPECT_EQ(integrity(other.get()), "ok");
 }
 
