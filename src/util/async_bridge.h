@@ -1,6 +1,7 @@
 #pragma once
 
 #include <utility>
+#include <vector>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
@@ -14,6 +15,9 @@
 // that asked for it: the result is posted to the coroutine's executor, so the network thread
 // resumes the request and the worker thread never runs request code.
 namespace subscriberd::util {
+
+template <typename Result>
+class CompletionBatch;
 
 template <typename Result>
 class Completion {
@@ -42,8 +46,49 @@ class Completion {
   }
 
  private:
+  friend class CompletionBatch<Result>;
+
   boost::asio::any_io_executor executor_;
   boost::asio::any_completion_handler<void(Result)> handler_;
+};
+
+// Finishes the completions of one batch (a writer's commit) with one post per event loop
+// instead of one per completion: each post takes the loop's queue lock and may wake the loop,
+// and a loop woken by the first of many posts only contends with the rest for that lock. The
+// loop then resumes its coroutines one after the other, in the order they were added.
+template <typename Result>
+class CompletionBatch {
+ public:
+  void add(Completion<Result>&& completion, Result result) {
+    auto group = groups_.begin();
+    while (group != groups_.end() && group->executor != completion.executor_)
+      ++group;
+    if (group == groups_.end())
+      group = groups_.insert(groups_.end(), Group{std::move(completion.executor_), {}});
+    group->ready.push_back({std::move(completion.handler_), std::move(result)});
+  }
+
+  // Posts everything added, and leaves the batch empty for the next one.
+  void post() {
+    for (Group& group : groups_) {
+      boost::asio::post(group.executor, [ready = std::move(group.ready)]() mutable {
+        for (Ready& each : ready)
+          std::move(each.handler)(std::move(each.result));
+      });
+    }
+    groups_.clear();
+  }
+
+ private:
+  struct Ready {
+    boost::asio::any_completion_handler<void(Result)> handler;
+    Result result;
+  };
+  struct Group {
+    boost::asio::any_io_executor executor;
+    std::vector<Ready> ready;
+  };
+  std::vector<Group> groups_;
 };
 
 // Suspends the calling coroutine; `start` receives a Completion<Result> to finish elsewhere.

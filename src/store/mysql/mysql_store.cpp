@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "store/mysql/mysql_handle.h"
+#include "util/async_bridge.h"
 #include "util/log.h"
 #include "util/stop_threads.h"
 #include "util/thread_name.h"
@@ -771,11 +772,13 @@ void MysqlStore::write_batch(Writer& writer, std::vector<PendingInsert>& batch) 
   metrics_.store_batch_size.observe(static_cast<double>(batch.size()));
   metrics_.store_commit_seconds.observe(
       std::chrono::duration<double>(Clock::now() - started).count());
+  util::CompletionBatch<InsertOutcome> answers;
   for (Writer::Item& item : items) {
     InsertOutcome outcome = item.resolved ? std::move(item.outcome)
                                           : InsertOutcome{InsertOutcome::Kind::kError, {}, failure};
-    std::move(item.pending->completion).complete(std::move(outcome));
+    answers.add(std::move(item.pending->completion), std::move(outcome));
   }
+  answers.post();
 }
 
 void MysqlStore::enqueue_read(ReadJob job) {

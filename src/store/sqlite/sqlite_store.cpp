@@ -12,6 +12,7 @@
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_handle.h"
 #include "store/sqlite/wal_write_buffer.h"
+#include "util/async_bridge.h"
 #include "util/log.h"
 #include "util/stop_threads.h"
 #include "util/thread_name.h"
@@ -374,6 +375,7 @@ boost::asio::awaitable<InsertOutcome> SqliteStore::insert(domain::Subscriber sub
 void SqliteStore::run_writer() {
   std::vector<PendingInsert> batch;
   std::vector<InsertOutcome> outcomes;
+  util::CompletionBatch<InsertOutcome> answers;
   std::size_t last_batch = 0;
   for (;;) {
     {
@@ -404,8 +406,9 @@ void SqliteStore::run_writer() {
       InsertOutcome outcome =
           committed ? std::move(outcomes[i])
                     : InsertOutcome{InsertOutcome::Kind::kError, {}, StoreError::kUnavailable};
-      std::move(batch[i].completion).complete(std::move(outcome));
+      answers.add(std::move(batch[i].completion), std::move(outcome));
     }
+    answers.post();
     batch.clear();
   }
 }
