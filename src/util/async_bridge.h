@@ -1,5 +1,7 @@
 #pragma once
 
+#include <algorithm>
+#include <cassert>
 #include <utility>
 #include <vector>
 
@@ -52,35 +54,47 @@ class Completion {
   boost::asio::any_completion_handler<void(Result)> handler_;
 };
 
-// Finishes the completions of one batch (a writer's commit) with one post per event loop
-// instead of one per completion: each post takes the loop's queue lock and may wake the loop,
-// and a loop woken by the first of many posts only contends with the rest for that lock. The
-// loop then resumes its coroutines one after the other, in the order they were added.
+// Finishes the completions of one batch (a writer's commit) with one post per distinct
+// executor, i.e. per event loop, instead of one per completion: each post takes the loop's
+// queue lock and may wake the loop, and a loop woken by the first of many posts only contends
+// with the rest for that lock. The loop then resumes its coroutines one after the other, in the
+// order they were added. Used by one thread: add() takes over each completion, and post(),
+// which must follow, sends them all. Resumed coroutines must not throw out of the handler (an
+// awaitable's never does), or the rest of its group would be dropped unanswered.
 template <typename Result>
 class CompletionBatch {
  public:
+  CompletionBatch() = default;
+  CompletionBatch(const CompletionBatch&) = delete;
+  CompletionBatch& operator=(const CompletionBatch&) = delete;
+  ~CompletionBatch() { assert(groups_.empty() && "post() was not called"); }
+
   void add(Completion<Result>&& completion, Result result) {
-    auto group = groups_.begin();
-    while (group != groups_.end() && group->executor != completion.executor_)
-      ++group;
+    auto group = std::ranges::find(groups_, completion.executor_, &Group::executor);
     if (group == groups_.end())
-      group = groups_.insert(groups_.end(), Group{std::move(completion.executor_), {}});
-    group->ready.push_back({std::move(completion.handler_), std::move(result)});
+      group = groups_.insert(groups_.end(), Group{completion.executor_, {}});
+    // Allocates before it moves the handler out, so a failed allocation leaves it in place.
+    group->ready.emplace_back(std::move(completion.handler_), std::move(result));
   }
 
-  // Posts everything added, and leaves the batch empty for the next one.
   void post() {
-    for (Group& group : groups_) {
+    for (Group& group : std::exchange(groups_, {})) {
       boost::asio::post(group.executor, [ready = std::move(group.ready)]() mutable {
         for (Ready& each : ready)
           std::move(each.handler)(std::move(each.result));
       });
     }
-    groups_.clear();
   }
 
  private:
   struct Ready {
+    Ready(boost::asio::any_completion_handler<void(Result)>&& h, Result&& r)
+        : handler(std::move(h)), result(std::move(r)) {}
+    Ready(Ready&&) noexcept = default;
+    // Boost 1.81's any_completion_handler move-assignment nests instead of moving (see
+    // Completion above): only ever move-construct a Ready, as push_back's growth does.
+    Ready& operator=(Ready&&) = delete;
+
     boost::asio::any_completion_handler<void(Result)> handler;
     Result result;
   };

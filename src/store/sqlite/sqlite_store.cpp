@@ -375,7 +375,6 @@ boost::asio::awaitable<InsertOutcome> SqliteStore::insert(domain::Subscriber sub
 void SqliteStore::run_writer() {
   std::vector<PendingInsert> batch;
   std::vector<InsertOutcome> outcomes;
-  util::CompletionBatch<InsertOutcome> answers;
   std::size_t last_batch = 0;
   for (;;) {
     {
@@ -402,6 +401,7 @@ void SqliteStore::run_writer() {
     metrics_.store_commit_seconds.observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 
+    util::CompletionBatch<InsertOutcome> answers;
     for (std::size_t i = 0; i < batch.size(); ++i) {
       InsertOutcome outcome =
           committed ? std::move(outcomes[i])
