@@ -92,7 +92,7 @@ class CompletionBatch {
         : handler(std::move(h)), result(std::move(r)) {}
     Ready(Ready&&) noexcept = default;
     // Boost 1.81's any_completion_handler move-assignment nests instead of moving (see
-    // Completion above): only ever move-construct a Ready, as push_back's growth does.
+    // Completion above): only ever move-construct a Ready, as the vector's growth does.
     Ready& operator=(Ready&&) = delete;
 
     boost::asio::any_completion_handler<void(Result)> handler;
