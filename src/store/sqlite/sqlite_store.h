@@ -44,10 +44,12 @@ class SqliteStore final : public QueuedReadStore {
     // this it also holds commits back a moment so the log can start again (the bound on it).
     int checkpoint_frames = 8000;
     // While inserts arrive faster than one at a time, how long the writer may wait for a
-    // fuller batch before it commits (0: never). Bigger batches share a commit's fixed pages
-    // (the table's last leaf, the status index, the counts, the header), so the log and the
-    // checkpoints shrink and the writer does less work per row.
-    std::chrono::microseconds batch_wait{1000};
+    // fuller batch before it commits (0: never; the inserts queued during a commit then make
+    // the next batch). Bigger batches share a commit's fixed pages (the table's last leaf, the
+    // status index, the counts, the header), so the log shrinks and the writer does less work
+    // per row; but with new e-mails spread over the index a row's own pages outweigh those,
+    // and the wait cost more in latency and idle time than it saved (docs/performance.md).
+    std::chrono::microseconds batch_wait{0};
   };
 
   // Opens the file, applies the schema and starts the threads; throws on failure.

@@ -170,7 +170,7 @@ using SqliteUrlTest = SqliteStoreTest;
 TEST_F(SqliteUrlTest, BatchWaitFromZeroTo100000IsAcceptedAndDescribed) {
   const std::string prefix = "sqlite:" + path_ + "?synchronous=normal&checkpoint_pages=8000";
   EXPECT_EQ(open_store({"sqlite:" + path_}, metrics_)->describe(),
-            prefix + "&batch_wait_us=1000");  // the default
+            prefix + "&batch_wait_us=0");  // the default
   for (const std::string value : {"0", "1000", "100000"}) {
     EXPECT_EQ(open_store({"sqlite:" + path_ + "?batch_wait_us=" + value}, metrics_)->describe(),
               prefix + "&batch_wait_us=" + value);
@@ -199,8 +199,8 @@ TEST_F(SqliteStoreTest, ManyConcurrentInsertsCompleteWithoutABatchWait) {
   insert_many_at_once_and_read_back();
 }
 
-TEST_F(SqliteStoreTest, ManyConcurrentInsertsCompleteWithTheDefaultBatchWait) {
-  open();
+TEST_F(SqliteStoreTest, ManyConcurrentInsertsCompleteWithABatchWait) {
+  open(1000us);
   insert_many_at_once_and_read_back();
 }
 
