@@ -30,8 +30,9 @@ void observe_queue_wait(metrics::Histogram& queue_wait, const std::vector<Pendin
                         std::chrono::steady_clock::time_point now);
 
 // Group commit's wait for company, shared by the writers of both stores (their batch_wait_us
-// URL option). Every commit costs some work whatever its size, so while inserts arrive
-// concurrently a writer waits a moment for a fuller batch. A batch of kGatheredBatch is worth
+// URL option; MySQL's writers wait by default, SQLite's only when asked, docs/architecture.md).
+// Every commit costs some work whatever its size, so while inserts arrive concurrently a
+// writer may wait a moment for a fuller batch. A batch of kGatheredBatch is worth
 // committing at once: waiting for more would save little, and a closed-loop client's next
 // requests wait on this one.
 inline constexpr std::size_t kGatheredBatch = 32;
