@@ -48,8 +48,8 @@ class SqliteStore final : public QueuedReadStore {
     // the next batch). Bigger batches share a commit's fixed pages (the table's last leaf, the
     // status index, the counts, the header), so the log shrinks and the writer does less work
     // per row. The default favours a new subscriber's latency: a 1 ms wait costs each about
-    // that; it saves 6% of the server's CPU in the benchmark's open-loop mix at 33,400 req/s,
-    // and 16-23% at 40-70% of that rate, where commits without it hold one to three rows
+    // that; it saves 4-7% of the server's CPU in the benchmark's open-loop mix at 33,400 req/s,
+    // and 11-24% at 40-70% of that rate, where commits without it hold one to three rows
     // (docs/performance.md).
     std::chrono::microseconds batch_wait{0};
   };
