@@ -32,19 +32,21 @@ int run(const Config& config) {
   server_options.io_timeout = config.io_timeout;
 
   metrics::Registry metrics;
+  cache::Caches caches;
   std::unique_ptr<store::SubscriberStore> store;
-  std::unique_ptr<cache::SubscriberCache> cache;
   try {
-    store = store::open_store({config.store, config.store_readers, config.max_batch}, metrics);
-    cache =
-        cache::open_cache({config.cache, config.cache_size_mb << 20, config.negative_ttl}, metrics);
+    caches = cache::open_caches({config.cache, config.cache_size_mb << 20, config.negative_ttl,
+                                 store::takes_stored_row_cache(config.store)},
+                                metrics);
+    store = store::open_store({config.store, config.store_readers, config.max_batch}, metrics,
+                              caches.stored_rows);
   } catch (const std::exception& e) {
     log::error("cannot start", {{"error", e.what()}});
     return 1;
   }
 
   domain::IdGenerator ids(config.node_id);
-  service::SubscriberService service(*store, *cache, ids, metrics);
+  service::SubscriberService service(*store, *caches.lookups, *caches.inserts, ids, metrics);
   http::StaticFiles web(config.web_root);
   api::Router router(service, metrics, web);
   http::Server server(server_options, router);
@@ -62,7 +64,8 @@ int run(const Config& config) {
   log::info("subscriberd " SUBSCRIBERD_VERSION " listening on http://" + host + ":" +
                 std::to_string(bound.port()),
             {{"store", store->describe()},
-             {"cache", cache->describe()},
+             {"cache", caches.lookups->describe()},
+             {"inserts_use_cache", caches.stored_rows ? "from store writers" : "from requests"},
              {"threads", std::to_string(server_options.threads)},
              {"web_files", std::to_string(web.size())}});
 

@@ -231,6 +231,10 @@ std::string Registry::render() const {
   counter(out, "subscriberd_store_errors_total", "Store calls that failed.", store_errors);
   counter(out, "subscriberd_store_retries_total",
           "Store operations retried after a transient error.", store_retries);
+  counter(out, "subscriberd_store_cached_duplicates_total",
+          "Inserts a store writer answered as duplicates from the shared cache, without the "
+          "database.",
+          store_cached_duplicates);
 
   header(out, "subscriberd_store_batch_size", "histogram",
          "Inserts committed together in one transaction (group commit).");

@@ -97,6 +97,7 @@ class Registry {
   Counter cache_errors;  // a cache call failed; the request went on to the store
   Counter store_errors;
   Counter store_retries;
+  Counter store_cached_duplicates;  // inserts a writer answered from the shared cache
   Histogram store_batch_size;
   Histogram store_commit_seconds;
   Histogram store_queue_wait_seconds;  // an insert, from queued to its batch's transaction

@@ -10,14 +10,15 @@ Failure failure_from(store::StoreError error) {
 }  // namespace
 
 SubscriberService::SubscriberService(store::SubscriberStore& store, cache::SubscriberCache& cache,
-                                     domain::IdGenerator& ids, metrics::Registry& metrics)
-    : store_(store), cache_(cache), ids_(ids), metrics_(metrics) {}
+                                     cache::SubscriberCache& insert_cache, domain::IdGenerator& ids,
+                                     metrics::Registry& metrics)
+    : store_(store), cache_(cache), insert_cache_(insert_cache), ids_(ids), metrics_(metrics) {}
 
 boost::asio::awaitable<CreateResult> SubscriberService::create(domain::NewSubscriber request) {
   // Rows are never updated or deleted, so a cached subscriber is certainly stored: a repeat of
   // a known e-mail is answered without a trip to the database. Negative entries are not
   // trusted here; only the store's unique key decides that an e-mail is new.
-  auto cached = co_await cache_.find(domain::LookupKey::by_email(request.email));
+  auto cached = co_await insert_cache_.find(domain::LookupKey::by_email(request.email));
   if (cached.kind == cache::CacheLookup::Kind::kHit) {
     metrics_.duplicates_rejected.inc();
     co_return CreateResult{CreateResult::Kind::kDuplicate, std::move(*cached.subscriber)};
@@ -35,11 +36,11 @@ boost::asio::awaitable<CreateResult> SubscriberService::create(domain::NewSubscr
   switch (outcome.kind) {
     case store::InsertOutcome::Kind::kCreated:
       metrics_.subscribers_created.inc();
-      cache_.remember(outcome.subscriber);
+      insert_cache_.remember(outcome.subscriber);
       co_return CreateResult{CreateResult::Kind::kCreated, std::move(outcome.subscriber)};
     case store::InsertOutcome::Kind::kDuplicate:
       metrics_.duplicates_rejected.inc();
-      cache_.remember(outcome.subscriber);
+      insert_cache_.remember(outcome.subscriber);
       co_return CreateResult{CreateResult::Kind::kDuplicate, std::move(outcome.subscriber)};
     case store::InsertOutcome::Kind::kError:
       break;

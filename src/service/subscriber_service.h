@@ -47,8 +47,15 @@ struct Readiness {
 
 class SubscriberService {
  public:
+  // `cache` answers look-ups and is filled by them. `insert_cache` is what a POST consults
+  // before its insert and fills after it: the same cache, or only the in-process tier when the
+  // store's writers consult and fill the shared one themselves, a batch at a time.
   SubscriberService(store::SubscriberStore& store, cache::SubscriberCache& cache,
-                    domain::IdGenerator& ids, metrics::Registry& metrics);
+                    cache::SubscriberCache& insert_cache, domain::IdGenerator& ids,
+                    metrics::Registry& metrics);
+  SubscriberService(store::SubscriberStore& store, cache::SubscriberCache& cache,
+                    domain::IdGenerator& ids, metrics::Registry& metrics)
+      : SubscriberService(store, cache, cache, ids, metrics) {}
 
   boost::asio::awaitable<CreateResult> create(domain::NewSubscriber request);
   boost::asio::awaitable<FindResult> find(domain::LookupKey key);
@@ -58,6 +65,7 @@ class SubscriberService {
  private:
   store::SubscriberStore& store_;
   cache::SubscriberCache& cache_;
+  cache::SubscriberCache& insert_cache_;
   domain::IdGenerator& ids_;
   metrics::Registry& metrics_;
 };

@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "store/mysql/mysql_store.h"
 #include "store/mysql/mysql_url.h"
@@ -49,8 +50,13 @@ void apply_sqlite_options(std::string_view query, sqlite::SqliteStore::Options& 
 
 }  // namespace
 
+bool takes_stored_row_cache(const std::string& url) {
+  return url.starts_with("mysql://");
+}
+
 std::unique_ptr<SubscriberStore> open_store(const StoreSettings& settings,
-                                            metrics::Registry& metrics) {
+                                            metrics::Registry& metrics,
+                                            StoredRowCacheFactory stored_rows) {
   const std::string& url = settings.url;
   if (url.starts_with("sqlite:")) {
     std::string path = url.substr(std::string_view("sqlite:").size());
@@ -77,6 +83,7 @@ std::unique_ptr<SubscriberStore> open_store(const StoreSettings& settings,
     options.endpoint = std::move(*endpoint);
     options.reader_threads = settings.readers;
     options.max_batch = settings.max_batch;
+    options.stored_rows = std::move(stored_rows);
     return std::make_unique<mysql::MysqlStore>(std::move(options), metrics);
   }
   // Only the scheme is repeated: the rest of an unknown URL may hold a password.

@@ -178,6 +178,25 @@ TEST_F(BackendsTest, MariaDbRestartLosesNothingAndAnswersOnly503MeanWhile) {
   expect_all_stored(server.port(), acknowledged);
 }
 
+TEST_F(BackendsTest, ARepeatAnotherInstanceHasSeenIsAnsweredFromRedisNotTheDatabase) {
+  if (!uses_redis())
+    GTEST_SKIP() << "needs Redis";
+  TestServer first({{"--node-id", "1"}, ""});
+  TestServer second({{"--node-id", "2"}, ""});
+  HttpClient a(first.port());
+  HttpClient b(second.port());
+  const std::string email = unique_email("seen-elsewhere");
+  auto created = a.post_json("/api/subscribers", R"({"email":")" + email + R"(","name":"Ada"})");
+  ASSERT_EQ(created.status, 201);
+  ASSERT_TRUE(eventually([&] { return redis("EXISTS sub:e:" + email) == "1"; }, 2s));
+
+  auto repeat = b.post_json("/api/subscribers", R"({"email":")" + email + R"(","name":"Bob"})");
+  EXPECT_EQ(repeat.status, 409);
+  EXPECT_EQ(JsonDoc(repeat.body).str("/subscriber/id"), JsonDoc(created.body).str("/id"));
+  // The second instance had not seen it: its writer found it in Redis, for the whole batch.
+  EXPECT_EQ(metric_value(b.get("/metrics").body, "subscriberd_store_cached_duplicates_total"), 1);
+}
+
 TEST_F(BackendsTest, DuplicateRaceAcrossTwoInstancesYieldsOne201) {
   TestServer first({{"--node-id", "1"}, ""});
   TestServer second({{"--node-id", "2"}, ""});

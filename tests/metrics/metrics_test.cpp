@@ -199,8 +199,9 @@ TEST(Registry, EverySampleHasHelpAndTypeLines) {
         "subscriberd_duplicates_rejected_total", "subscriberd_cache_hits_total",
         "subscriberd_cache_negative_hits_total", "subscriberd_cache_misses_total",
         "subscriberd_cache_errors_total", "subscriberd_store_errors_total",
-        "subscriberd_store_retries_total", "subscriberd_store_batch_size",
-        "subscriberd_store_commit_duration_seconds", "subscriberd_store_queue_wait_seconds"}) {
+        "subscriberd_store_retries_total", "subscriberd_store_cached_duplicates_total",
+        "subscriberd_store_batch_size", "subscriberd_store_commit_duration_seconds",
+        "subscriberd_store_queue_wait_seconds"}) {
     EXPECT_TRUE(typed.count(std::string(name)) == 1) << name;
   }
 }

@@ -197,6 +197,31 @@ TEST_F(SubscriberServiceTest, StoreDuplicateIsTheConflictPath) {
   EXPECT_EQ(metrics_.subscribers_created.value(), 0u);
 }
 
+TEST_F(SubscriberServiceTest, AnInsertCacheOfItsOwnServesCreatesAndTheOtherLookUps) {
+  // As when the store's writers consult and fill the shared tier: creates use the in-process
+  // tier alone, look-ups the whole cache.
+  FakeCache insert_cache;
+  SubscriberService service{store_, cache_, insert_cache, ids_, metrics_};
+  CreateResult created = run(service.create(ada()));
+  ASSERT_EQ(created.kind, CreateResult::Kind::kCreated);
+  ASSERT_EQ(insert_cache.asked.size(), 1u);
+  EXPECT_EQ(insert_cache.remembered, std::vector<Subscriber>{created.subscriber});
+  EXPECT_TRUE(cache_.asked.empty());
+  EXPECT_TRUE(cache_.remembered.empty());
+
+  store_.find_outcome = {stored(7, "bob@example.com"), StoreError::kNone};
+  ASSERT_EQ(run(service.find(LookupKey::by_email("bob@example.com"))).kind,
+            FindResult::Kind::kFound);
+  EXPECT_EQ(cache_.asked.size(), 1u);
+  EXPECT_EQ(cache_.remembered, std::vector<Subscriber>{stored(7, "bob@example.com")});
+  EXPECT_EQ(insert_cache.asked.size(), 1u);
+
+  const Subscriber existing = stored(99, "ada@example.com");
+  insert_cache.answer = CacheLookup{CacheLookup::Kind::kHit, existing};
+  EXPECT_EQ(run(service.create(ada())).kind, CreateResult::Kind::kDuplicate);
+  EXPECT_EQ(store_.inserted.size(), 1u);
+}
+
 struct ErrorMapping {
   StoreError error;
   Failure failure;

@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <hiredis/hiredis.h>
 
+#include "cache/redis/redis_batch_cache.h"
 #include "cache/redis/subscriber_codec.h"
 #include "util/async_bridge.h"
 #include "util/event_loop.h"
@@ -239,6 +240,19 @@ asio::awaitable<bool> RedisCache::check_health() {
                               std::string_view(reply->str, reply->len) == "PONG";
                      }));
   });
+}
+
+store::StoredRowCacheFactory RedisCache::for_store_writers() const {
+  const RedisBatchCache::Options options{connection_options_.address,
+                                         connection_options_.port,
+                                         connection_options_.db,
+                                         connection_options_.timeout,
+                                         connection_options_.first_backoff,
+                                         connection_options_.max_backoff,
+                                         connection_options_.name};
+  return [options, &metrics = metrics_] {
+    return std::make_unique<RedisBatchCache>(options, metrics);
+  };
 }
 
 std::string RedisCache::describe() const {

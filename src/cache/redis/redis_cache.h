@@ -13,6 +13,7 @@
 #include "cache/redis/redis_url.h"
 #include "cache/subscriber_cache.h"
 #include "metrics/metrics.h"
+#include "store/stored_row_cache.h"
 
 // `--cache redis://...`: the subscriber cache shared by every instance, in Redis.
 //
@@ -48,6 +49,10 @@ class RedisCache final : public SubscriberCache {
   // PING on this loop's connection, bounded by the timeout; false while Redis is unreachable.
   boost::asio::awaitable<bool> check_health() override;
   std::string describe() const override;
+
+  // Makes, for each store writer, a RedisBatchCache on a connection of its own to the same
+  // server, with the same timeout and backoff, counting its errors in the same metrics.
+  store::StoredRowCacheFactory for_store_writers() const;
 
   // This loop's connection, or nullptr off a loop thread. For tests.
   Connection* connection_here();

@@ -29,9 +29,11 @@ void apply_option(RedisUrl& url, std::string_view option) {
     url.max_backoff = std::chrono::milliseconds(number(value, 1, 600'000, name));
   } else if (name == "local_mb") {
     url.local_mb = static_cast<std::size_t>(number(value, 0, 1 << 16, name));
+  } else if (name == "batched_inserts") {
+    url.batched_inserts = number(value, 0, 1, name) == 1;
   } else {
     throw UrlError("redis URL: unknown option '" + std::string(name) +
-                   "' (known: timeout_ms, max_backoff_ms, local_mb)");
+                   "' (known: timeout_ms, max_backoff_ms, local_mb, batched_inserts)");
   }
 }
 

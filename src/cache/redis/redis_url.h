@@ -16,6 +16,8 @@
 //             max_backoff_ms=N   longest pause between reconnection attempts (2000)
 //             local_mb=N         in-process tier in front of Redis, in MiB; 0: none
 //                                (default: the --cache-size budget)
+//             batched_inserts=B  1 (default): with a MySQL store, its writers look up and
+//                                fill Redis for a POST, a batch at a time; 0: each POST does
 namespace subscriberd::cache::redis {
 
 class UrlError : public std::runtime_error {
@@ -30,6 +32,7 @@ struct RedisUrl {
   std::chrono::milliseconds timeout{100};
   std::chrono::milliseconds max_backoff{2000};
   std::optional<std::size_t> local_mb;  // unset: the instance's in-process cache budget
+  bool batched_inserts = true;
 
   // redis://host:port/db (brackets around an IPv6 host); no options.
   std::string describe() const;

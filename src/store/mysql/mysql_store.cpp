@@ -147,6 +147,8 @@ class MysqlStore::Writer {
     InsertOutcome outcome;
     // Inserted in a statement of its own: a statement that carried it with others was refused.
     bool alone = false;
+    // Answered as a duplicate from the cache of stored rows, without the database.
+    bool known = false;
 
     const domain::Subscriber& subscriber() const { return pending->subscriber; }
   };
@@ -187,6 +189,28 @@ class MysqlStore::Writer {
         return;
       }
     }
+  }
+
+  // Resolves, as duplicates, the items whose e-mail the cache of stored rows holds; returns
+  // how many.
+  static std::uint64_t answer_known(StoredRowCache& stored_rows, std::vector<Item>& items) {
+    std::vector<std::string_view> emails;
+    emails.reserve(items.size());
+    for (const Item& item : items)
+      emails.push_back(item.subscriber().email);
+    std::vector<std::optional<domain::Subscriber>> known;
+    stored_rows.find(emails, known);
+    std::uint64_t answered = 0;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (!known[i])
+        continue;
+      ++answered;
+      // Rows are insert-only: a row the cache holds is stored, and this request repeats it.
+      items[i].resolved = true;
+      items[i].known = true;
+      items[i].outcome = InsertOutcome{InsertOutcome::Kind::kDuplicate, std::move(*known[i])};
+    }
+    return answered;
   }
 
   void rollback_quietly() {
@@ -660,6 +684,8 @@ void MysqlStore::hold_writes_for_testing(bool held) {
 void MysqlStore::run_writer(std::size_t index) {
   ThreadScope library;
   Writer& writer = *writers_[index];
+  const std::unique_ptr<StoredRowCache> stored_rows =
+      options_.stored_rows ? options_.stored_rows() : nullptr;
   std::vector<PendingInsert> batch;
   std::size_t last_batch = 0;
   for (;;) {
@@ -696,15 +722,18 @@ void MysqlStore::run_writer(std::size_t index) {
     }
     last_batch = batch.size();
     observe_queue_wait(metrics_.store_queue_wait_seconds, batch, Clock::now());
-    write_batch(writer, batch);
+    write_batch(writer, stored_rows.get(), batch);
     batch.clear();
   }
 }
 
-void MysqlStore::write_batch(Writer& writer, std::vector<PendingInsert>& batch) {
+void MysqlStore::write_batch(Writer& writer, StoredRowCache* stored_rows,
+                             std::vector<PendingInsert>& batch) {
   std::vector<Writer::Item> items(batch.size());
   for (std::size_t i = 0; i < batch.size(); ++i)
     items[i].pending = &batch[i];
+  if (stored_rows != nullptr)
+    metrics_.store_cached_duplicates.inc(Writer::answer_known(*stored_rows, items));
   // In id order: the rows then append to the clustered index (ids grow with time) instead of
   // splitting its pages in the middle, and of two requests for one e-mail in a batch, the
   // earlier one (the lower id) is the one created.
@@ -772,6 +801,22 @@ void MysqlStore::write_batch(Writer& writer, std::vector<PendingInsert>& batch) 
   metrics_.store_batch_size.observe(static_cast<double>(batch.size()));
   metrics_.store_commit_seconds.observe(
       std::chrono::duration<double>(Clock::now() - started).count());
+  // What the database told us, for the cache once the answers are on their way: the rows
+  // created are the requests' own (alive until the batch is cleared), the older rows that held
+  // an e-mail are copied (rare: the cache knew most of them).
+  std::vector<const domain::Subscriber*> learned;
+  std::vector<domain::Subscriber> older_rows;
+  if (stored_rows != nullptr) {
+    for (const Writer::Item& item : items) {
+      if (!item.resolved || item.known)
+        continue;
+      if (item.outcome.kind == InsertOutcome::Kind::kCreated)
+        learned.push_back(&item.subscriber());
+      else if (item.outcome.kind == InsertOutcome::Kind::kDuplicate)
+        older_rows.push_back(item.outcome.subscriber);
+    }
+  }
+
   util::CompletionBatch<InsertOutcome> answers;
   for (Writer::Item& item : items) {
     InsertOutcome outcome = item.resolved ? std::move(item.outcome)
@@ -779,6 +824,12 @@ void MysqlStore::write_batch(Writer& writer, std::vector<PendingInsert>& batch) 
     answers.add(std::move(item.pending->completion), std::move(outcome));
   }
   answers.post();
+
+  if (stored_rows != nullptr) {
+    for (const domain::Subscriber& row : older_rows)
+      learned.push_back(&row);
+    stored_rows->remember(learned);
+  }
 }
 
 void MysqlStore::enqueue_read(ReadJob job) {

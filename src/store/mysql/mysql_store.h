@@ -17,6 +17,7 @@
 #include "metrics/metrics.h"
 #include "store/mysql/mysql_url.h"
 #include "store/store_jobs.h"
+#include "store/stored_row_cache.h"
 #include "store/subscriber_store.h"
 #include "util/async_bridge.h"
 
@@ -68,6 +69,10 @@ class MysqlStore final : public QueuedReadStore {
     std::size_t reader_threads = 2;
     std::size_t max_batch = 1024;
     Retry retry;
+    // When set, each writer consults and fills a cache of stored rows a batch at a time
+    // (Redis, shared with the other instances): one round trip a batch keeps the repeats it
+    // knows away from the database.
+    StoredRowCacheFactory stored_rows;
     // Tests only: called by a writer at each stage, with its connection; a MysqlError thrown
     // from it is handled as if the database had failed at that point (after kAfterInsert: the
     // statement refused; after kAfterCommit: a lost COMMIT reply).
@@ -103,7 +108,7 @@ class MysqlStore final : public QueuedReadStore {
   void run_writer(std::size_t index);
   void run_reader(std::size_t index);
   void run_monitor();
-  void write_batch(Writer& writer, std::vector<PendingInsert>& batch);
+  void write_batch(Writer& writer, StoredRowCache* stored_rows, std::vector<PendingInsert>& batch);
   void enqueue_read(ReadJob job) override;
 
   // Gives up on the database: every call answers kUnavailable until the monitor reconnects.

@@ -1,7 +1,9 @@
 #include "cache/redis/redis_url.h"
 
 #include <chrono>
+#include <deque>
 #include <string>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -54,6 +56,9 @@ TEST(RedisUrl, Options) {
   EXPECT_EQ(url.db, 2u);
   EXPECT_EQ(url.describe(), "redis://h:1/2");  // options are not part of the name
   EXPECT_EQ(parse_redis_url("redis://h?timeout_ms=7").timeout, std::chrono::milliseconds(7));
+  EXPECT_TRUE(url.batched_inserts);
+  EXPECT_FALSE(parse_redis_url("redis://h?batched_inserts=0").batched_inserts);
+  EXPECT_TRUE(parse_redis_url("redis://h?batched_inserts=1").batched_inserts);
 }
 
 TEST(RedisUrl, RejectsWhatItCannotUse) {
@@ -124,6 +129,30 @@ TEST(CacheFactory, TheInProcessCachePublishesItsSeries) {
   EXPECT_TRUE(publishes("redis://127.0.0.1:1"));
   EXPECT_FALSE(publishes("redis://127.0.0.1:1?local_mb=0"));
   EXPECT_FALSE(publishes("none"));
+}
+
+TEST(CacheFactory, StoreWritersTakeTheSharedTierUnlessTheUrlSaysOtherwise) {
+  std::deque<metrics::Registry> registries;  // one each: an in-process tier publishes its series
+  const auto open = [&registries](const std::string& url, bool writers_can) {
+    return open_caches({url, 8 << 20, std::chrono::milliseconds(5000), writers_can},
+                       registries.emplace_back());
+  };
+  // Taken: POSTs use the tier in front of Redis alone, or no cache without one.
+  Caches taken = open("redis://127.0.0.1:1", true);
+  EXPECT_TRUE(taken.stored_rows);
+  EXPECT_EQ(taken.inserts->describe(), "memory(8 MiB)");
+  EXPECT_EQ(taken.lookups->describe(), "redis://127.0.0.1:1/0 + memory(8 MiB)");
+  Caches no_tier = open("redis://127.0.0.1:1?local_mb=0", true);
+  EXPECT_TRUE(no_tier.stored_rows);
+  EXPECT_EQ(no_tier.inserts->describe(), "none");
+  // Not taken: POSTs use what GETs use.
+  for (const auto& [url, writers_can] :
+       {std::pair{"redis://127.0.0.1:1?batched_inserts=0", true},
+        std::pair{"redis://127.0.0.1:1", false}, std::pair{"memory", true}}) {
+    const Caches caches = open(url, writers_can);
+    EXPECT_FALSE(caches.stored_rows) << url;
+    EXPECT_EQ(caches.inserts, caches.lookups.get()) << url;
+  }
 }
 
 TEST(CacheFactory, RejectsBadRedisUrl) {

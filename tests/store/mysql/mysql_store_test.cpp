@@ -17,7 +17,9 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <span>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -231,6 +233,59 @@ void start_inserts(boost::asio::io_context& context, MysqlStore& store,
   context.restart();
   context.poll();
 }
+
+// A cache of stored rows held in a map, shared by every writer: what the writers found and
+// handed over, for the tests to see.
+class MapOfStoredRows {
+ public:
+  StoredRowCacheFactory factory() {
+    return [this] { return std::make_unique<View>(*this); };
+  }
+
+  void hold(const Subscriber& row) {
+    std::lock_guard lock(mutex_);
+    rows_[row.email] = row;
+  }
+  std::vector<Subscriber> remembered() {
+    std::lock_guard lock(mutex_);
+    return remembered_;
+  }
+  int lookups() {
+    std::lock_guard lock(mutex_);
+    return lookups_;
+  }
+
+ private:
+  class View final : public StoredRowCache {
+   public:
+    explicit View(MapOfStoredRows& map) : map_(map) {}
+    void find(std::span<const std::string_view> emails,
+              std::vector<std::optional<Subscriber>>& known) override {
+      std::lock_guard lock(map_.mutex_);
+      ++map_.lookups_;
+      known.assign(emails.size(), std::nullopt);
+      for (std::size_t i = 0; i < emails.size(); ++i) {
+        if (auto it = map_.rows_.find(std::string(emails[i])); it != map_.rows_.end())
+          known[i] = it->second;
+      }
+    }
+    void remember(std::span<const Subscriber* const> rows) override {
+      std::lock_guard lock(map_.mutex_);
+      for (const Subscriber* row : rows) {
+        map_.rows_[row->email] = *row;
+        map_.remembered_.push_back(*row);
+      }
+    }
+
+   private:
+    MapOfStoredRows& map_;
+  };
+
+  std::mutex mutex_;
+  std::map<std::string, Subscriber> rows_;
+  std::vector<Subscriber> remembered_;
+  int lookups_ = 0;
+};
 
 class MysqlStoreTest : public ::testing::Test {
  protected:
@@ -471,6 +526,56 @@ TEST_F(MysqlStoreTest, StoredDuplicateAmongNewRowsIsReadBackAndTheRestCreated) {
   }
   EXPECT_EQ(total(), before + 4);
   EXPECT_EQ(read_backs.load(), 1);
+}
+
+TEST_F(MysqlStoreTest, RowsTheStoredRowCacheHoldsAreDuplicatesWithoutTheDatabase) {
+  store_->shutdown();
+  MapOfStoredRows cache;
+  std::atomic<int> read_backs{0};
+  store_ = open([&](MysqlStore::Options& o) {
+    o.stored_rows = cache.factory();
+    o.write_hook = counting_read_backs(read_backs);
+  });
+  // Held by the cache alone: only the cache can answer for it.
+  const Subscriber cached = make("cached", Status::kBounced);
+  cache.hold(cached);
+  Subscriber repeat = make("cached", Status::kActive);
+  repeat.name = "Someone Else";
+  const std::vector<Subscriber> rows = {make("new0"), repeat, make("new1")};
+  const std::uint64_t before = total();
+  auto outcomes = insert_all(*store_, rows, true);
+
+  ASSERT_EQ(outcomes[1].kind, Kind::kDuplicate);
+  EXPECT_EQ(outcomes[1].subscriber, cached);
+  EXPECT_EQ(find_email(cached.email).subscriber, std::nullopt);  // never sent to the database
+  for (std::size_t i : {0u, 2u}) {
+    ASSERT_EQ(outcomes[i].kind, Kind::kCreated) << i;
+    EXPECT_EQ(find_email(rows[i].email).subscriber, rows[i]);
+  }
+  EXPECT_EQ(total(), before + 2);
+  EXPECT_EQ(read_backs.load(), 0);
+  EXPECT_EQ(cache.lookups(), 1);  // one look-up for the batch
+  EXPECT_EQ(metrics_.store_cached_duplicates.value(), 1u);
+  // What the database told the writer goes to the cache; what the cache told it does not.
+  EXPECT_EQ(cache.remembered(), (std::vector<Subscriber>{rows[0], rows[2]}));
+}
+
+TEST_F(MysqlStoreTest, DuplicatesTheDatabaseDecidesAreHandedToTheStoredRowCache) {
+  const Subscriber stored = make("stored-before", Status::kUnsubscribed);
+  ASSERT_EQ(insert(stored).kind, Kind::kCreated);  // by a store without the cache
+  store_->shutdown();
+  MapOfStoredRows cache;
+  store_ = open([&](MysqlStore::Options& o) { o.stored_rows = cache.factory(); });
+
+  Subscriber repeat = make("stored-before", Status::kActive);
+  InsertOutcome outcome = insert(repeat);
+  ASSERT_EQ(outcome.kind, Kind::kDuplicate);
+  EXPECT_EQ(outcome.subscriber, stored);
+  EXPECT_EQ(cache.remembered(), std::vector<Subscriber>{stored});
+  // Known from now on: the next repeat is answered by the cache.
+  repeat.id = ids_.next();
+  EXPECT_EQ(insert(repeat).subscriber, stored);
+  EXPECT_EQ(cache.remembered(), std::vector<Subscriber>{stored});
 }
 
 TEST_F(MysqlStoreTest, SeveralWritersCommitEveryInsertAndCountEachOnce) {
