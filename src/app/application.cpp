@@ -1,5 +1,6 @@
 #include "app/application.h"
 
+#include <csignal>
 #include <exception>
 #include <thread>
 
@@ -20,6 +21,9 @@ namespace subscriberd::app {
 
 int run(const Config& config) {
   log::configure(config.log_level, config.log_format);
+  // hiredis writes to its sockets with write(): a Redis that went away must show as EPIPE on
+  // that call, not as a signal that ends the process.
+  std::signal(SIGPIPE, SIG_IGN);
 
   http::ServerOptions server_options;
   if (!split_host_port(config.listen, server_options.host, server_options.port)) {

@@ -25,6 +25,7 @@ struct redisContext;
 // connection, counts once in metrics.cache_errors and starts a backoff (doubling up to
 // max_backoff, with jitter) during which calls return at once: look-ups know nothing, fills are
 // dropped. The writer never waits on a Redis that is down for more than one timeout a backoff.
+// hiredis writes with write(): the process must ignore SIGPIPE (app::run does).
 namespace subscriberd::cache::redis {
 
 class RedisBatchCache final : public store::StoredRowCache {

@@ -3,6 +3,7 @@
 #include "cache/redis/redis_batch_cache.h"
 
 #include <chrono>
+#include <csignal>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -147,6 +148,24 @@ TEST(RedisBatchCacheOutageTest, DownRedisAnswersNothingAtOnceThenIsUsedWhenBack)
       std::this_thread::sleep_for(50ms);
   }
   EXPECT_EQ(again, before);
+}
+
+TEST(RedisBatchCacheOutageTest, AFillSentToAServerThatWentAwayFailsTheNextCallQuietly) {
+  std::signal(SIGPIPE, SIG_IGN);  // as app::run does
+  PrivateRedis server;
+  ASSERT_TRUE(server.start());
+  metrics::Registry metrics;
+  RedisBatchCache cache(options_for(parse_redis_url(server.url()), 500ms), metrics);
+  const domain::Subscriber s = make_subscriber("went-away");
+  const std::vector<const domain::Subscriber*> rows = {&s};
+  ASSERT_EQ(find_all(cache, {s.email})[0], std::nullopt);  // connected
+
+  server.stop();
+  cache.remember(rows);  // taken by the closing socket; the server's side answers with a reset
+  std::this_thread::sleep_for(100ms);
+  // The next call writes to a reset connection (EPIPE), and says so as a failure.
+  EXPECT_EQ(find_all(cache, {s.email})[0], std::nullopt);
+  EXPECT_GE(metrics.cache_errors.value(), 1u);
 }
 
 TEST(RedisBatchCacheOutageTest, AStalledRedisHoldsACallNoLongerThanTheTimeout) {
