@@ -24,6 +24,13 @@ boost::asio::awaitable<CreateResult> SubscriberService::create(domain::NewSubscr
     co_return CreateResult{CreateResult::Kind::kDuplicate, std::move(*cached.subscriber)};
   }
 
+  // When the shared tier is the store writers' to ask, it is asked here only if the store
+  // cannot take the insert (down, overloaded, stopping): a repeat it knows is then still a
+  // 409, not a 503. The e-mail is kept for that.
+  std::string email_for_shared_tier;
+  if (&insert_cache_ != &cache_)
+    email_for_shared_tier = request.email;
+
   domain::Subscriber row;
   row.id = ids_.next();
   row.created_at_ms = domain::IdGenerator::timestamp_ms(row.id);
@@ -44,6 +51,15 @@ boost::asio::awaitable<CreateResult> SubscriberService::create(domain::NewSubscr
       co_return CreateResult{CreateResult::Kind::kDuplicate, std::move(outcome.subscriber)};
     case store::InsertOutcome::Kind::kError:
       break;
+  }
+  if (outcome.error == store::StoreError::kUnavailable && !email_for_shared_tier.empty()) {
+    auto shared =
+        co_await cache_.find(domain::LookupKey::by_email(std::move(email_for_shared_tier)));
+    if (shared.kind == cache::CacheLookup::Kind::kHit) {
+      metrics_.duplicates_rejected.inc();
+      insert_cache_.remember(*shared.subscriber);
+      co_return CreateResult{CreateResult::Kind::kDuplicate, std::move(*shared.subscriber)};
+    }
   }
   metrics_.store_errors.inc();
   co_return CreateResult{CreateResult::Kind::kFailed, {}, failure_from(outcome.error)};

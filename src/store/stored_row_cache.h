@@ -17,9 +17,9 @@
 // has seen away from the database for one round trip a batch instead of one a request
 // (docs/cache.md).
 //
-// One per writer thread, used by that thread alone. Calls block, each bounded by the cache's
-// timeout; a cache that fails answers "not known" and drops what it is given, and never fails
-// an insert.
+// One per writer thread, used by that thread alone. Calls block, for a bounded time (a few of
+// the cache's timeouts at most); a cache that fails answers "not known" and drops what it is
+// given, and never fails an insert.
 namespace subscriberd::store {
 
 class StoredRowCache {

@@ -222,6 +222,39 @@ TEST_F(SubscriberServiceTest, AnInsertCacheOfItsOwnServesCreatesAndTheOtherLookU
   EXPECT_EQ(store_.inserted.size(), 1u);
 }
 
+TEST_F(SubscriberServiceTest, WhileTheStoreCannotTakeAnInsertTheSharedTierStillTellsARepeat) {
+  FakeCache insert_cache;
+  SubscriberService service{store_, cache_, insert_cache, ids_, metrics_};
+  store_.echo_insert = false;
+  store_.insert_outcome = {store::InsertOutcome::Kind::kError, {}, StoreError::kUnavailable};
+  const Subscriber existing = stored(99, "ada@example.com");
+  cache_.answer = CacheLookup{CacheLookup::Kind::kHit, existing};
+
+  CreateResult result = run(service.create(ada()));
+  EXPECT_EQ(result.kind, CreateResult::Kind::kDuplicate);
+  EXPECT_EQ(result.subscriber, existing);
+  ASSERT_EQ(cache_.asked.size(), 1u);
+  EXPECT_TRUE(same_key(cache_.asked[0], LookupKey::by_email("ada@example.com")));
+  EXPECT_EQ(insert_cache.remembered, std::vector<Subscriber>{existing});
+  EXPECT_EQ(metrics_.store_errors.value(), 0u);
+
+  // Unknown there too: the store's answer stands.
+  cache_.answer = CacheLookup{};
+  EXPECT_EQ(run(service.create(ada())).failure, Failure::kUnavailable);
+  EXPECT_EQ(metrics_.store_errors.value(), 1u);
+  // A failure that is not the store's absence is not worth the round trip.
+  store_.insert_outcome = {store::InsertOutcome::Kind::kError, {}, StoreError::kFailed};
+  EXPECT_EQ(run(service.create(ada())).failure, Failure::kInternal);
+  EXPECT_EQ(cache_.asked.size(), 2u);
+}
+
+TEST_F(SubscriberServiceTest, WithOneCacheAStoreFailureAsksItNoSecondTime) {
+  store_.echo_insert = false;
+  store_.insert_outcome = {store::InsertOutcome::Kind::kError, {}, StoreError::kUnavailable};
+  EXPECT_EQ(run(service_.create(ada())).failure, Failure::kUnavailable);
+  EXPECT_EQ(cache_.asked.size(), 1u);  // the look-up before the insert, only
+}
+
 struct ErrorMapping {
   StoreError error;
   Failure failure;

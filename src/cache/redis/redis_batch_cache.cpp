@@ -66,22 +66,30 @@ bool RedisBatchCache::connected() {
     auto* reply = static_cast<redisReply*>(redisCommandArgv(context_, 2, argv, lengths));
     const ReplyPtr owned(reply);
     if (!owned || owned->type != REDIS_REPLY_STATUS) {
-      fail("SELECT " + db + " refused");
+      fail("SELECT " + db + " refused", owned && owned->type == REDIS_REPLY_ERROR
+                                            ? std::string_view(owned->str, owned->len)
+                                            : std::string_view());
       return false;
     }
-  }
-  backoff_ = options_.first_backoff;
-  if (failing_) {
-    failing_ = false;
-    log::info("redis cache connected again", {{"cache", options_.name}, {"for", "store writer"}});
   }
   return true;
 }
 
-void RedisBatchCache::fail(std::string_view what) {
+void RedisBatchCache::note_answered() {
+  // Only an answer proves the server is back: one that accepts connections but does not
+  // answer (stalled, loading its data) keeps the backoff growing.
+  backoff_ = options_.first_backoff;
+  if (failing_) {
+    failing_ = false;
+    log::info("redis cache answers a store writer again", {{"cache", options_.name}});
+  }
+}
+
+void RedisBatchCache::fail(std::string_view what, std::string_view answer) {
   metrics_.cache_errors.inc();
-  const std::string_view error =
-      context_ != nullptr && context_->err != 0 ? context_->errstr : "unexpected answer";
+  const std::string_view error = context_ != nullptr && context_->err != 0 ? context_->errstr
+                                 : answer.empty()                          ? "unexpected answer"
+                                                                           : answer;
   // One warning per outage and writer; the attempts that follow are debug lines.
   if (!failing_) {
     failing_ = true;
@@ -143,10 +151,17 @@ void RedisBatchCache::find(std::span<const std::string_view> emails,
   if (!read_unread_fills())
     return;
   const ReplyPtr reply = next_reply(context_);
-  if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != emails.size()) {
+  if (!reply) {
     fail("no answer to MGET");
     return;
   }
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != emails.size()) {
+    const bool refused = reply->type == REDIS_REPLY_ERROR;
+    fail(refused ? "MGET refused" : "MGET answered out of turn",
+         refused ? std::string_view(reply->str, reply->len) : std::string_view());
+    return;
+  }
+  note_answered();
   for (std::size_t i = 0; i < emails.size(); ++i) {
     const redisReply* value = reply->element[i];
     if (value->type == REDIS_REPLY_NIL)

@@ -21,10 +21,11 @@ struct redisContext;
 // sent without waiting for its answer, which is read before the next look-up's: a writer waits
 // for Redis once a batch, not twice.
 //
-// Each call is bounded by the timeout. Any failure (refused, timed out, garbage) drops the
-// connection, counts once in metrics.cache_errors and starts a backoff (doubling up to
-// max_backoff, with jitter) during which calls return at once: look-ups know nothing, fills are
-// dropped. The writer never waits on a Redis that is down for more than one timeout a backoff.
+// Every wait on Redis (connecting, each write and read) is bounded by the timeout; a call waits
+// a few times at most. Any failure (refused, timed out, garbage) drops the connection, counts
+// once in metrics.cache_errors and starts a backoff (doubling up to max_backoff, with jitter,
+// reset only by an answer) during which calls return at once: look-ups know nothing, fills are
+// dropped. So a Redis that is down or stalled holds a writer a few timeouts a backoff at most.
 // hiredis writes with write(): the process must ignore SIGPIPE (app::run does).
 namespace subscriberd::cache::redis {
 
@@ -56,7 +57,10 @@ class RedisBatchCache final : public store::StoredRowCache {
   bool connected();
   // Reads the answers of fills sent earlier; false (after fail()) if one did not come.
   bool read_unread_fills();
-  void fail(std::string_view what);
+  // The server answered: the backoff starts again from its first step.
+  void note_answered();
+  // `answer`: the server's error text, when it answered with one.
+  void fail(std::string_view what, std::string_view answer = {});
 
   const Options options_;
   metrics::Registry& metrics_;

@@ -741,6 +741,8 @@ void MysqlStore::write_batch(Writer& writer, StoredRowCache* stored_rows,
     return a.subscriber().id < b.subscriber().id;
   });
 
+  const auto to_write = static_cast<std::size_t>(
+      std::ranges::count_if(items, [](const Writer::Item& item) { return !item.resolved; }));
   const auto started = Clock::now();
   const auto deadline =
       std::min(started + options_.retry.budget,
@@ -749,6 +751,8 @@ void MysqlStore::write_batch(Writer& writer, StoredRowCache* stored_rows,
   bool recheck = false;
   StoreError failure = StoreError::kNone;
   for (;;) {
+    if (to_write == 0)
+      break;  // the cache knew every e-mail: nothing for the database
     if (is_down() || drain_failed_.load(std::memory_order_acquire)) {
       failure = StoreError::kUnavailable;
       break;
@@ -798,9 +802,11 @@ void MysqlStore::write_batch(Writer& writer, StoredRowCache* stored_rows,
     }
   }
 
-  metrics_.store_batch_size.observe(static_cast<double>(batch.size()));
-  metrics_.store_commit_seconds.observe(
-      std::chrono::duration<double>(Clock::now() - started).count());
+  if (to_write > 0) {
+    metrics_.store_batch_size.observe(static_cast<double>(to_write));
+    metrics_.store_commit_seconds.observe(
+        std::chrono::duration<double>(Clock::now() - started).count());
+  }
   // What the database told us, for the cache once the answers are on their way: the rows
   // created are the requests' own (alive until the batch is cleared), the older rows that held
   // an e-mail are copied (rare: the cache knew most of them).

@@ -183,7 +183,7 @@ TEST(RedisBatchCacheOutageTest, AStalledRedisHoldsACallNoLongerThanTheTimeout) {
   EXPECT_EQ(find_all(cache, {s.email})[0], std::nullopt);
   const auto took = Clock::now() - started;
   EXPECT_GE(took, 150ms);
-  EXPECT_LT(took, 200ms + 400ms);  // far below the 1500 ms stall
+  EXPECT_LT(took, 1000ms);  // far below the 1500 ms stall
   // Within the backoff that follows, calls do not wait at all.
   const auto again = Clock::now();
   EXPECT_EQ(find_all(cache, {s.email})[0], std::nullopt);
