@@ -40,19 +40,17 @@ std::vector<std::optional<domain::Subscriber>> find_all(RedisBatchCache& cache,
   return known;
 }
 
-class RedisBatchCacheTest : public ::testing::Test {
+class RedisBatchCacheTest : public SharedRedisTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(shared_url().has_value()) << kNoRedis;
-    const RedisUrl& url = *shared_url();
-    admin_ = std::make_unique<Admin>(url.host, url.port, url.db);
-    ASSERT_TRUE(admin_->ok()) << "cannot reach " << url.describe() << ": " << admin_->error();
+    SharedRedisTest::SetUp();
+    if (HasFatalFailure())
+      return;
     // A loaded machine's hiccup must not count as an outage here; outages have their tests.
-    cache_ = std::make_unique<RedisBatchCache>(options_for(url, 2000ms), metrics_);
+    cache_ = std::make_unique<RedisBatchCache>(options_for(*shared_url(), 2000ms), metrics_);
   }
 
   metrics::Registry metrics_;
-  std::unique_ptr<Admin> admin_;
   std::unique_ptr<RedisBatchCache> cache_;
 };
 

@@ -48,15 +48,8 @@ using Clock = std::chrono::steady_clock;
 
 using namespace test_support;
 
-class RedisCacheTest : public ::testing::Test {
+class RedisCacheTest : public SharedRedisTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(shared_url().has_value()) << kNoRedis;
-    const RedisUrl& url = *shared_url();
-    admin_ = std::make_unique<Admin>(url.host, url.port, url.db);
-    ASSERT_TRUE(admin_->ok()) << "cannot reach " << url.describe() << ": " << admin_->error();
-  }
-
   // Timeouts have tests of their own (RedisOutageTest); here a loaded machine's hiccup must not
   // turn into a dropped connection.
   std::unique_ptr<RedisCache> make_cache(std::chrono::milliseconds negative_ttl = 5000ms) {
@@ -70,7 +63,6 @@ class RedisCacheTest : public ::testing::Test {
   }
 
   metrics::Registry metrics_;
-  std::unique_ptr<Admin> admin_;
   LoopThread loop_;  // stopped (last member) before the caches the tests made are destroyed
 };
 

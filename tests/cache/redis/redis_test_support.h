@@ -266,4 +266,18 @@ inline domain::Subscriber make_subscriber(const std::string& label) {
   return s;
 }
 
+// A test against the shared server, with a plain connection to it for setting up and
+// inspecting keys. Fails when SUBSCRIBERD_TEST_REDIS_URL is unset or its server does not answer.
+class SharedRedisTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(shared_url().has_value()) << kNoRedis;
+    const RedisUrl& url = *shared_url();
+    admin_ = std::make_unique<Admin>(url.host, url.port, url.db);
+    ASSERT_TRUE(admin_->ok()) << "cannot reach " << url.describe() << ": " << admin_->error();
+  }
+
+  std::unique_ptr<Admin> admin_;
+};
+
 }  // namespace subscriberd::cache::redis::test_support
