@@ -69,7 +69,9 @@ int run(const Config& config) {
                 std::to_string(bound.port()),
             {{"store", store->describe()},
              {"cache", caches.lookups->describe()},
-             {"inserts_use_cache", caches.stored_rows ? "from store writers" : "from requests"},
+             // Who asks the cache before an insert: each request, or the store's writers, a
+             // batch at a time (MySQL with Redis, docs/cache.md).
+             {"insert_lookups", caches.stored_rows ? "store writers, per batch" : "per request"},
              {"threads", std::to_string(server_options.threads)},
              {"web_files", std::to_string(web.size())}});
 
