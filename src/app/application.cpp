@@ -71,7 +71,7 @@ int run(const Config& config) {
              {"cache", caches.lookups->describe()},
              // Who asks the cache before an insert: each request, or the store's writers, a
              // batch at a time (MySQL with Redis, docs/cache.md).
-             {"insert_lookups", caches.stored_rows ? "store writers, per batch" : "per request"},
+             {"insert_lookups", caches.stored_rows ? "per-writer-batch" : "per-request"},
              {"threads", std::to_string(server_options.threads)},
              {"web_files", std::to_string(web.size())}});
 
