@@ -1,7 +1,5 @@
 #include "cache/redis/redis_batch_cache.h"
 
-#include <algorithm>
-#include <random>
 #include <sys/time.h>
 #include <utility>
 
@@ -37,7 +35,9 @@ ReplyPtr next_reply(redisContext* context) {
 }  // namespace
 
 RedisBatchCache::RedisBatchCache(Options options, metrics::Registry& metrics)
-    : options_(std::move(options)), metrics_(metrics), backoff_(options_.first_backoff) {}
+    : options_(std::move(options)),
+      metrics_(metrics),
+      backoff_(options_.first_backoff, options_.max_backoff) {}
 
 RedisBatchCache::~RedisBatchCache() {
   if (context_ != nullptr)
@@ -78,7 +78,7 @@ bool RedisBatchCache::connected() {
 void RedisBatchCache::note_answered() {
   // Only an answer proves the server is back: one that accepts connections but does not
   // answer (stalled, loading its data) keeps the backoff growing.
-  backoff_ = options_.first_backoff;
+  backoff_.reset();
   if (failing_) {
     failing_ = false;
     log::info("redis cache answers a store writer again", {{"cache", options_.name}});
@@ -104,11 +104,7 @@ void RedisBatchCache::fail(std::string_view what, std::string_view answer) {
     context_ = nullptr;
   }
   unread_fills_ = 0;
-  // +-20%: the writers of several instances do not retry in step.
-  thread_local std::minstd_rand jitter(std::random_device{}());
-  std::uniform_int_distribution<long> spread(80, 120);
-  retry_at_ = Clock::now() + std::chrono::milliseconds(backoff_.count() * spread(jitter) / 100);
-  backoff_ = std::min(backoff_ * 2, options_.max_backoff);
+  retry_at_ = Clock::now() + backoff_.next();
 }
 
 bool RedisBatchCache::read_unread_fills() {

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cache/redis/backoff.h"
 #include "metrics/metrics.h"
 #include "store/stored_row_cache.h"
 
@@ -67,7 +68,7 @@ class RedisBatchCache final : public store::StoredRowCache {
   redisContext* context_ = nullptr;
   std::size_t unread_fills_ = 0;  // fills sent whose answers are still to be read
   Clock::time_point retry_at_{};
-  std::chrono::milliseconds backoff_;
+  Backoff backoff_;
   bool failing_ = false;  // a failure was logged and no connection succeeded since
 
   // Reused from batch to batch: the look-up's keys and the fill's arguments.

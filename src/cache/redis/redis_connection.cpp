@@ -59,8 +59,7 @@ Connection::Connection(asio::io_context& loop, Options options)
       socket_(loop),
       watchdog_(loop),
       reconnect_timer_(loop),
-      backoff_(options_.first_backoff),
-      jitter_(static_cast<std::minstd_rand::result_type>(std::random_device{}())) {}
+      backoff_(options_.first_backoff, options_.max_backoff) {}
 
 Connection::~Connection() {
   close();
@@ -171,7 +170,7 @@ void Connection::connect_failed(std::string_view error) {
 
 void Connection::on_ready() {
   state_ = State::kReady;
-  backoff_ = options_.first_backoff;
+  backoff_.reset();
   // The commands held while connecting go out now, in the order they came, behind the SELECT;
   // those whose time ran out while connecting are answered as failed instead, as they would
   // have been had they gone out with it (and the watchdog would drop the new connection).
@@ -251,10 +250,7 @@ void Connection::on_context_gone() {
 
 void Connection::schedule_reconnect() {
   state_ = State::kBackingOff;
-  std::uniform_int_distribution<long> spread(80, 120);  // +-20%: loops do not retry in step
-  const auto delay = std::chrono::milliseconds(backoff_.count() * spread(jitter_) / 100);
-  backoff_ = std::min(backoff_ * 2, options_.max_backoff);
-  reconnect_timer_.expires_after(delay);
+  reconnect_timer_.expires_after(backoff_.next());
   reconnect_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (!ec && self->state_ == State::kBackingOff)
       self->connect();

@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <random>
 #include <span>
 #include <string>
 #include <string_view>
@@ -15,6 +14,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
+
+#include "cache/redis/backoff.h"
 
 struct redisAsyncContext;
 struct redisReply;
@@ -143,8 +144,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<Held> held_;
   bool watchdog_armed_ = false;
 
-  std::chrono::milliseconds backoff_;
-  std::minstd_rand jitter_;
+  Backoff backoff_;
   bool failing_ = false;   // a failure was logged and no connection succeeded since
   bool dropping_ = false;  // we are freeing the context ourselves (and said why)
 };
