@@ -16,6 +16,7 @@
 #include "util/event_loop.h"
 #include "util/log.h"
 #include "util/thread_name.h"
+#include "util/thread_slot.h"
 
 namespace subscriberd::http {
 
@@ -61,6 +62,7 @@ tcp::endpoint Server::start() {
     loop.thread = std::thread([&context = loop.context, number] {
       util::name_this_thread("net-" + std::to_string(number));
       util::set_this_thread_loop(&context);
+      util::set_this_thread_slot(number);  // each its own slot of the per-request state
       context.run();
     });
   }

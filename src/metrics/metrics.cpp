@@ -71,23 +71,55 @@ std::string_view method_name(Method m) {
 
 }  // namespace
 
+std::uint64_t Counter::value() const {
+  std::uint64_t total = 0;
+  for (const Slot& slot : slots_)
+    total += slot.value.load(std::memory_order_relaxed);
+  return total;
+}
+
 Histogram::Histogram(std::vector<double> upper_bounds)
-    : bounds_(std::move(upper_bounds)), buckets_(bounds_.size() + 1) {}
+    : bounds_(std::move(upper_bounds)), slots_(new Slot[util::kThreadSlots]) {
+  if (bounds_.size() > kMaxBounds)
+    throw std::invalid_argument("a histogram takes at most " + std::to_string(kMaxBounds) +
+                                " bounds");
+}
 
 void Histogram::observe(double value) {
   std::size_t i = 0;
   while (i < bounds_.size() && value > bounds_[i])
     ++i;
-  buckets_[i].fetch_add(1, std::memory_order_relaxed);
-  count_.fetch_add(1, std::memory_order_relaxed);
-  sum_micros_.fetch_add(static_cast<std::uint64_t>(std::llround(value * 1e6)),
-                        std::memory_order_relaxed);
+  Slot& slot = slots_[util::this_thread_slot()];
+  slot.buckets[i].fetch_add(1, std::memory_order_relaxed);
+  slot.sum_micros.fetch_add(static_cast<std::uint64_t>(std::llround(value * 1e6)),
+                            std::memory_order_relaxed);
+}
+
+std::uint64_t Histogram::bucket(std::size_t i) const {
+  std::uint64_t total = 0;
+  for (std::size_t s = 0; s < util::kThreadSlots; ++s)
+    total += slots_[s].buckets[i].load(std::memory_order_relaxed);
+  return total;
+}
+
+std::uint64_t Histogram::count() const {
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i <= bounds_.size(); ++i)
+    total += bucket(i);
+  return total;
+}
+
+double Histogram::sum() const {
+  std::uint64_t micros = 0;
+  for (std::size_t s = 0; s < util::kThreadSlots; ++s)
+    micros += slots_[s].sum_micros.load(std::memory_order_relaxed);
+  return static_cast<double>(micros) / 1e6;
 }
 
 void Histogram::render(std::string& out, std::string_view name, std::string_view labels) const {
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i <= bounds_.size(); ++i) {
-    cumulative += buckets_[i].load(std::memory_order_relaxed);
+    cumulative += bucket(i);
     out += name;
     out += "_bucket{";
     if (!labels.empty()) {
@@ -105,7 +137,7 @@ void Histogram::render(std::string& out, std::string_view name, std::string_view
   out += "_sum";
   out += suffix_labels;
   out += ' ';
-  append_number(out, static_cast<double>(sum_micros_.load(std::memory_order_relaxed)) / 1e6);
+  append_number(out, sum());
   out += '\n';
   out += name;
   out += "_count";
@@ -155,7 +187,8 @@ Registry::Registry()
     : store_batch_size(kBatchBounds),
       store_commit_seconds(kLatencyBounds),
       store_queue_wait_seconds(kLatencyBounds),
-      store_checkpoint_seconds(kLatencyBounds) {
+      store_checkpoint_seconds(kLatencyBounds),
+      requests_(new RequestCounts[util::kThreadSlots]) {
   latency_by_route_.reserve(kRoutes);
   for (std::size_t i = 0; i < kRoutes; ++i)
     latency_by_route_.push_back(std::make_unique<Histogram>(kLatencyBounds));
@@ -172,8 +205,9 @@ std::size_t Registry::status_slot(unsigned status) {
 void Registry::record_request(Route route, Method method, unsigned status, double seconds) {
   const auto r = static_cast<std::size_t>(route);
   const auto m = static_cast<std::size_t>(method);
-  requests_[(r * kMethods + m) * kStatusSlots + status_slot(status)].fetch_add(
-      1, std::memory_order_relaxed);
+  requests_[util::this_thread_slot()]
+      .n[(r * kMethods + m) * kStatusSlots + status_slot(status)]
+      .fetch_add(1, std::memory_order_relaxed);
   latency_by_route_[r]->observe(seconds);
 }
 
@@ -189,7 +223,10 @@ std::string Registry::render() const {
   for (std::size_t r = 0; r < kRoutes; ++r) {
     for (std::size_t m = 0; m < kMethods; ++m) {
       for (std::size_t s = 0; s < kStatusSlots; ++s) {
-        auto n = requests_[(r * kMethods + m) * kStatusSlots + s].load(std::memory_order_relaxed);
+        const std::size_t cell = (r * kMethods + m) * kStatusSlots + s;
+        std::uint64_t n = 0;
+        for (std::size_t slot = 0; slot < util::kThreadSlots; ++slot)
+          n += requests_[slot].n[cell].load(std::memory_order_relaxed);
         if (n == 0)
           continue;
         out += "subscriberd_http_requests_total{route=\"";

@@ -11,36 +11,54 @@
 #include <string_view>
 #include <vector>
 
-// Prometheus metrics with lock-free updates on the hot path: every series is a preallocated
-// atomic, so recording a request is a handful of relaxed increments and no allocation.
+#include "util/thread_slot.h"
+
+// Prometheus metrics with lock-free updates on the hot path: every series is a set of
+// preallocated atomics, so recording a request is a handful of relaxed increments and no
+// allocation. Each series keeps one copy a thread slot (util/thread_slot.h), summed when read:
+// the network threads record every request, and one shared copy would pass its cache line
+// between their cores each time.
 namespace subscriberd::metrics {
 
 class Counter {
  public:
-  void inc(std::uint64_t n = 1) { value_.fetch_add(n, std::memory_order_relaxed); }
-  std::uint64_t value() const { return value_.load(std::memory_order_relaxed); }
+  void inc(std::uint64_t n = 1) {
+    slots_[util::this_thread_slot()].value.fetch_add(n, std::memory_order_relaxed);
+  }
+  std::uint64_t value() const;
 
  private:
-  std::atomic<std::uint64_t> value_{0};
+  struct alignas(util::kSlotAlignment) Slot {
+    std::atomic<std::uint64_t> value{0};
+  };
+  std::array<Slot, util::kThreadSlots> slots_;
 };
 
 class Histogram {
  public:
-  // `upper_bounds` ascending; +Inf is implicit.
+  // The most finite bounds a histogram takes: each thread slot holds its buckets in place.
+  static constexpr std::size_t kMaxBounds = 16;
+
+  // `upper_bounds` ascending, at most kMaxBounds of them; +Inf is implicit.
   explicit Histogram(std::vector<double> upper_bounds);
+  Histogram(const Histogram&) = delete;
+  Histogram& operator=(const Histogram&) = delete;
   void observe(double value);
   // Appends the _bucket/_sum/_count series; `labels` is "" or `route="x"` (no braces).
   void render(std::string& out, std::string_view name, std::string_view labels) const;
-  std::uint64_t count() const { return count_.load(std::memory_order_relaxed); }
-  double sum() const {
-    return static_cast<double>(sum_micros_.load(std::memory_order_relaxed)) / 1e6;
-  }
+  std::uint64_t count() const;
+  double sum() const;
 
  private:
+  struct alignas(util::kSlotAlignment) Slot {
+    std::array<std::atomic<std::uint64_t>, kMaxBounds + 1> buckets{};  // non-cumulative
+    std::atomic<std::uint64_t> sum_micros{0};  // fixed point keeps the sum an atomic integer
+  };
+  // Bucket i's count, summed over the slots.
+  std::uint64_t bucket(std::size_t i) const;
+
   std::vector<double> bounds_;
-  std::vector<std::atomic<std::uint64_t>> buckets_;  // non-cumulative; summed when rendered
-  std::atomic<std::uint64_t> count_{0};
-  std::atomic<std::uint64_t> sum_micros_{0};  // fixed point keeps the sum an atomic integer
+  std::unique_ptr<Slot[]> slots_;  // util::kThreadSlots of them
 };
 
 enum class Route : std::uint8_t {
@@ -132,7 +150,11 @@ class Registry {
 
   static std::size_t status_slot(unsigned status);
 
-  std::array<std::atomic<std::uint64_t>, kRoutes * kMethods * kStatusSlots> requests_{};
+  // Requests answered, by route, method and status: one table a thread slot.
+  struct alignas(util::kSlotAlignment) RequestCounts {
+    std::array<std::atomic<std::uint64_t>, kRoutes * kMethods * kStatusSlots> n{};
+  };
+  std::unique_ptr<RequestCounts[]> requests_;  // util::kThreadSlots of them
   std::vector<std::unique_ptr<Histogram>> latency_by_route_;
 
   // Registered and removed at start-up and shutdown, read once a scrape: a plain mutex will do.

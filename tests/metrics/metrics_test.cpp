@@ -12,6 +12,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "util/thread_slot.h"
+
 namespace subscriberd::metrics {
 namespace {
 
@@ -72,6 +74,21 @@ TEST(Counter, IsSafeAcrossThreads) {
   for (auto& thread : threads)
     thread.join();
   EXPECT_EQ(c.value(), 40'000u);
+}
+
+TEST(Counter, SumsMoreThreadsThanSlots) {
+  Counter c;
+  constexpr int kThreads = static_cast<int>(util::kThreadSlots) + 5;  // some share a slot
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&c, t] {
+      for (int i = 0; i < 1'000; ++i)
+        c.inc(static_cast<std::uint64_t>(t + 1));
+    });
+  }
+  for (auto& thread : threads)
+    thread.join();
+  EXPECT_EQ(c.value(), 1'000u * kThreads * (kThreads + 1) / 2);
 }
 
 // --- Histogram ----------------------------------------------------------------------------
@@ -140,6 +157,34 @@ TEST(Histogram, CountEqualsTheInfBucketUnderConcurrency) {
   ASSERT_EQ(buckets.size(), 4u);
   for (std::size_t i = 1; i < buckets.size(); ++i)
     EXPECT_LE(buckets[i - 1], buckets[i]);
+}
+
+TEST(Histogram, SumsEverySlot) {
+  Histogram h({1});
+  constexpr int kThreads = static_cast<int>(util::kThreadSlots) + 3;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&h] {
+      for (int i = 0; i < 100; ++i)
+        h.observe(i % 2 == 0 ? 0.5 : 2.0);
+    });
+  }
+  for (auto& thread : threads)
+    thread.join();
+  std::string out;
+  h.render(out, "s", "");
+  EXPECT_THAT(values_of(out, "s_bucket{le=\"1\"}"), ElementsAre(50u * kThreads));
+  EXPECT_THAT(values_of(out, "s_count"), ElementsAre(100u * kThreads));
+  EXPECT_DOUBLE_EQ(h.sum(), 125.0 * kThreads);
+}
+
+TEST(Histogram, RefusesMoreBoundsThanItHolds) {
+  std::vector<double> bounds;
+  for (std::size_t i = 1; i <= Histogram::kMaxBounds; ++i)
+    bounds.push_back(static_cast<double>(i));
+  EXPECT_NO_THROW(Histogram{bounds});
+  bounds.push_back(100.0);
+  EXPECT_THROW(Histogram{bounds}, std::invalid_argument);
 }
 
 // --- names ------------------------------------------------------------------------------
@@ -308,6 +353,28 @@ TEST(Registry, RequestsAreCountedByRouteMethodAndStatus) {
   EXPECT_THAT(text, HasSubstr("subscriberd_http_requests_total{route=\"unmatched\","
                               "method=\"OTHER\",status=\"other\"} 1\n"));
   EXPECT_THAT(text, Not(HasSubstr("method=\"HEAD\"")));
+}
+
+TEST(Registry, RequestsFromManyThreadsAreAllCounted) {
+  Registry registry;
+  constexpr int kThreads = static_cast<int>(util::kThreadSlots) + 2;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&registry] {
+      for (int i = 0; i < 500; ++i)
+        registry.record_request(Route::kSubscribersGet, Method::kGet, 200, 0.001);
+    });
+  }
+  for (auto& thread : threads)
+    thread.join();
+  const std::string text = registry.render();
+  EXPECT_THAT(values_of(text,
+                        "subscriberd_http_requests_total{route=\"subscribers_get\","
+                        "method=\"GET\",status=\"200\"}"),
+              ElementsAre(500u * kThreads));
+  EXPECT_THAT(
+      values_of(text, "subscriberd_http_request_duration_seconds_count{route=\"subscribers_get\"}"),
+      ElementsAre(500u * kThreads));
 }
 
 TEST(Registry, LatencyHistogramsAreCumulativeAndCountMatchesInf) {
