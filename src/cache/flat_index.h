@@ -7,6 +7,8 @@
 #include <memory>
 #include <utility>
 
+#include "cache/slot_memory.h"
+
 namespace subscriberd::cache::detail {
 
 // Spreads every bit of x over all bits of the result (the splitmix64 finalizer). Sequential
@@ -57,8 +59,7 @@ class FlatIndex {
   // Slots for expected_items at a load of at most 0.6: that many go in without growing.
   explicit FlatIndex(std::size_t expected_items)
       : FlatIndex(IndexSlots{slots_for(expected_items)}) {}
-  explicit FlatIndex(IndexSlots slots)
-      : slot_count_(slots.count), slots_(std::make_unique<std::uint64_t[]>(slot_count_)) {
+  explicit FlatIndex(IndexSlots slots) : slot_count_(slots.count), slots_(slot_count_) {
     assert(slots.count >= kMinIndexSlots && slots.count <= kMaxIndexSlots);
   }
 
@@ -163,8 +164,7 @@ class FlatIndex {
   // owner sizes the index for what it expects to hold).
   void grow() {
     assert(2 * slot_count_ <= kMaxIndexSlots);
-    const std::unique_ptr<std::uint64_t[]> old_slots =
-        std::exchange(slots_, std::make_unique<std::uint64_t[]>(2 * slot_count_));
+    const SlotMemory old_slots = std::exchange(slots_, SlotMemory(2 * slot_count_));
     const std::size_t old_count = slot_count_;
     slot_count_ = 2 * old_count;
     for (std::size_t i = 0; i < old_count; ++i) {
@@ -174,7 +174,7 @@ class FlatIndex {
   }
 
   std::size_t slot_count_;
-  std::unique_ptr<std::uint64_t[]> slots_;
+  SlotMemory slots_;
   std::size_t size_ = 0;
 };
 
