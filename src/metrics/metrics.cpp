@@ -52,6 +52,15 @@ void single(std::string& out, std::string_view name, std::string_view type, std:
   out += '\n';
 }
 
+// The sum of one atomic kept in every thread slot; `cell(slot)` names that slot's copy.
+template <typename Cell>
+std::uint64_t sum_over_slots(Cell cell) {
+  std::uint64_t total = 0;
+  for (std::size_t slot = 0; slot < util::kThreadSlots; ++slot)
+    total += cell(slot).load(std::memory_order_relaxed);
+  return total;
+}
+
 void counter(std::string& out, std::string_view name, std::string_view help, const Counter& c) {
   single(out, name, "counter", help, c.value());
 }
@@ -72,10 +81,7 @@ std::string_view method_name(Method m) {
 }  // namespace
 
 std::uint64_t Counter::value() const {
-  std::uint64_t total = 0;
-  for (const Slot& slot : slots_)
-    total += slot.value.load(std::memory_order_relaxed);
-  return total;
+  return sum_over_slots([this](std::size_t s) -> const auto& { return slots_[s].value; });
 }
 
 Histogram::Histogram(std::vector<double> upper_bounds)
@@ -96,10 +102,7 @@ void Histogram::observe(double value) {
 }
 
 std::uint64_t Histogram::bucket(std::size_t i) const {
-  std::uint64_t total = 0;
-  for (std::size_t s = 0; s < util::kThreadSlots; ++s)
-    total += slots_[s].buckets[i].load(std::memory_order_relaxed);
-  return total;
+  return sum_over_slots([ this, i ](std::size_t s) -> const auto& { return slots_[s].buckets[i]; });
 }
 
 std::uint64_t Histogram::count() const {
@@ -110,9 +113,8 @@ std::uint64_t Histogram::count() const {
 }
 
 double Histogram::sum() const {
-  std::uint64_t micros = 0;
-  for (std::size_t s = 0; s < util::kThreadSlots; ++s)
-    micros += slots_[s].sum_micros.load(std::memory_order_relaxed);
+  const std::uint64_t micros =
+      sum_over_slots([this](std::size_t s) -> const auto& { return slots_[s].sum_micros; });
   return static_cast<double>(micros) / 1e6;
 }
 
@@ -224,9 +226,8 @@ std::string Registry::render() const {
     for (std::size_t m = 0; m < kMethods; ++m) {
       for (std::size_t s = 0; s < kStatusSlots; ++s) {
         const std::size_t cell = (r * kMethods + m) * kStatusSlots + s;
-        std::uint64_t n = 0;
-        for (std::size_t slot = 0; slot < util::kThreadSlots; ++slot)
-          n += requests_[slot].n[cell].load(std::memory_order_relaxed);
+        const std::uint64_t n = sum_over_slots(
+            [ this, cell ](std::size_t slot) -> const auto& { return requests_[slot].n[cell]; });
         if (n == 0)
           continue;
         out += "subscriberd_http_requests_total{route=\"";
