@@ -382,6 +382,17 @@ class MysqlStoreTest : public ::testing::Test {
     };
   }
 
+  // Shuts the store down and opens it again with `cache` as its writers' StoredRowCache, and
+  // `hook` (if any) on their writes.
+  void reopen_with(MapOfStoredRows& cache,
+                   std::function<void(MysqlStore::WriteStage, Connection&)> hook = {}) {
+    store_->shutdown();
+    store_ = open([&](MysqlStore::Options& o) {
+      o.stored_rows = cache.factory();
+      o.write_hook = std::move(hook);
+    });
+  }
+
   InsertOutcome insert(const Subscriber& s) { return run(store_->insert(s)); }
   FindOutcome find_email(const std::string& email) {
     return run(store_->find(LookupKey::by_email(email)));
@@ -539,13 +550,9 @@ TEST_F(MysqlStoreTest, StoredDuplicateAmongNewRowsIsReadBackAndTheRestCreated) {
 }
 
 TEST_F(MysqlStoreTest, RowsTheStoredRowCacheHoldsAreDuplicatesWithoutTheDatabase) {
-  store_->shutdown();
   MapOfStoredRows cache;
   std::atomic<int> read_backs{0};
-  store_ = open([&](MysqlStore::Options& o) {
-    o.stored_rows = cache.factory();
-    o.write_hook = counting_read_backs(read_backs);
-  });
+  reopen_with(cache, counting_read_backs(read_backs));
   // Held by the cache alone: only the cache can answer for it.
   const Subscriber cached = make("cached", Status::kBounced);
   cache.hold(cached);
@@ -571,15 +578,11 @@ TEST_F(MysqlStoreTest, RowsTheStoredRowCacheHoldsAreDuplicatesWithoutTheDatabase
 }
 
 TEST_F(MysqlStoreTest, ABatchTheStoredRowCacheKnowsWhollyNeverReachesTheDatabase) {
-  store_->shutdown();
   MapOfStoredRows cache;
   std::atomic<int> commits{0};
-  store_ = open([&](MysqlStore::Options& o) {
-    o.stored_rows = cache.factory();
-    o.write_hook = [&commits](MysqlStore::WriteStage stage, Connection&) {
-      if (stage == MysqlStore::WriteStage::kBeforeCommit)
-        commits.fetch_add(1);
-    };
+  reopen_with(cache, [&commits](MysqlStore::WriteStage stage, Connection&) {
+    if (stage == MysqlStore::WriteStage::kBeforeCommit)
+      commits.fetch_add(1);
   });
   std::vector<Subscriber> rows = make_rows("all-known", 3);
   for (const Subscriber& row : rows)
@@ -599,9 +602,8 @@ TEST_F(MysqlStoreTest, ABatchTheStoredRowCacheKnowsWhollyNeverReachesTheDatabase
 TEST_F(MysqlStoreTest, DuplicatesTheDatabaseDecidesAreHandedToTheStoredRowCache) {
   const Subscriber stored = make("stored-before", Status::kUnsubscribed);
   ASSERT_EQ(insert(stored).kind, Kind::kCreated);  // by a store without the cache
-  store_->shutdown();
   MapOfStoredRows cache;
-  store_ = open([&](MysqlStore::Options& o) { o.stored_rows = cache.factory(); });
+  reopen_with(cache);
 
   Subscriber repeat = make("stored-before", Status::kActive);
   InsertOutcome outcome = insert(repeat);
