@@ -1,9 +1,9 @@
 // Where the pages of a SQLite write-ahead log belong: reads the log's frame headers (the page
-// number of each frame, and which frames end a commit) and counts the frames by the B-tree
-// (table or index) their page belongs to, as SQLite's dbstat table tells. Run on a copy of a
-// file whose log holds the commits of interest (bench/log-pages makes one).
+// number of each frame, and which frames end a commit) and counts the frames of its committed
+// transactions by the B-tree (table or index) their page belongs to, from SQLite's dbstat
+// table. bench/log-pages makes a log to read.
 //
-//   log_pages DATABASE          (reads DATABASE-wal)
+//   log_pages DATABASE          (reads DATABASE-wal; leaves both files as they are)
 //
 // Prints one line per B-tree: frames, frames a commit, and the share of all frames.
 
@@ -22,11 +22,14 @@
 
 namespace {
 
-// The log's header is 32 bytes; each frame is a 24-byte header and a page. The frame header
-// starts with the page number and, for a commit's last frame, the database's size in pages
-// (zero otherwise), both big-endian (https://sqlite.org/fileformat2.html#walformat).
+// The log's header is 32 bytes: a magic number, the format version, the page size, the
+// checkpoint sequence number, two salts and a checksum. Each frame is a 24-byte header and a
+// page; its header starts with the page number and, on a commit's last frame, the database's
+// size in pages (zero otherwise), then the log's two salts as they were when it was written.
+// All big-endian (https://sqlite.org/fileformat2.html#walformat).
 constexpr std::size_t kLogHeaderBytes = 32;
 constexpr std::size_t kFrameHeaderBytes = 24;
+constexpr std::uint32_t kLogMagic = 0x377f0682;  // the low bit: the checksums' byte order
 
 std::uint32_t big_endian_u32(const unsigned char* bytes) {
   return (std::uint32_t{bytes[0]} << 24) | (std::uint32_t{bytes[1]} << 16) |
@@ -34,10 +37,13 @@ std::uint32_t big_endian_u32(const unsigned char* bytes) {
 }
 
 struct LogFrames {
-  std::vector<std::uint32_t> pages;  // in the log's order
+  std::vector<std::uint32_t> pages;  // of the committed transactions, in the log's order
   std::uint64_t commits = 0;
 };
 
+// The frames of the committed transactions since the log last started again. After a restart
+// SQLite writes over the log from its beginning with new salts and leaves older frames after
+// the new end; those, and a transaction cut short, are not counted.
 LogFrames read_log(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
@@ -45,20 +51,24 @@ LogFrames read_log(const std::string& path) {
   unsigned char header[kLogHeaderBytes];
   if (!in.read(reinterpret_cast<char*>(header), sizeof header))
     throw std::runtime_error(path + " is shorter than a log's header");
+  if ((big_endian_u32(header) & ~1u) != kLogMagic)
+    throw std::runtime_error(path + ": not a SQLite write-ahead log");
   const std::uint32_t page_bytes = big_endian_u32(header + 8);
-  if (page_bytes < 512 || page_bytes > 65536)
-    throw std::runtime_error(path + ": not a SQLite log (page size " + std::to_string(page_bytes) +
-                             ")");
   LogFrames log;
-  std::vector<char> frame(kFrameHeaderBytes + page_bytes);
-  while (in.read(frame.data(), static_cast<std::streamsize>(frame.size()))) {
-    const auto* bytes = reinterpret_cast<const unsigned char*>(frame.data());
-    const std::uint32_t page = big_endian_u32(bytes);
-    if (page == 0)
+  std::vector<std::uint32_t> uncommitted;
+  unsigned char frame[kFrameHeaderBytes];
+  while (in.read(reinterpret_cast<char*>(frame), sizeof frame)) {
+    const bool this_log = std::equal(frame + 8, frame + 16, header + 16);
+    const std::uint32_t page = big_endian_u32(frame);
+    if (!this_log || page == 0)
       break;
-    log.pages.push_back(page);
-    if (big_endian_u32(bytes + 4) != 0)
+    uncommitted.push_back(page);
+    if (big_endian_u32(frame + 4) != 0) {
+      log.pages.insert(log.pages.end(), uncommitted.begin(), uncommitted.end());
+      uncommitted.clear();
       ++log.commits;
+    }
+    in.seekg(page_bytes, std::ios::cur);
   }
   return log;
 }
@@ -66,21 +76,32 @@ LogFrames read_log(const std::string& path) {
 // Page number -> the name of the B-tree it belongs to, as the database (log included) stands.
 std::map<std::uint32_t, std::string> btree_of_pages(const std::string& database) {
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+  int rc = sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr);
+  // Closing the last connection would otherwise copy the log into the database and delete it.
+  if (rc == SQLITE_OK)
+    rc = sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  if (rc != SQLITE_OK) {
     const std::string message = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
     throw std::runtime_error("cannot open " + database + ": " + message);
   }
   std::map<std::uint32_t, std::string> owners;
   sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db, "SELECT pageno, name FROM dbstat", -1, &stmt, nullptr) != SQLITE_OK) {
-    const std::string message = sqlite3_errmsg(db);
-    sqlite3_close(db);
-    throw std::runtime_error("dbstat: " + message + " (SQLite built without it?)");
+  rc = sqlite3_prepare_v2(db, "SELECT pageno, name FROM dbstat", -1, &stmt, nullptr);
+  if (rc == SQLITE_OK) {
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      const auto* name = sqlite3_column_text(stmt, 1);
+      owners[static_cast<std::uint32_t>(sqlite3_column_int64(stmt, 0))] =
+          name != nullptr ? reinterpret_cast<const char*>(name) : "?";
+    }
   }
-  while (sqlite3_step(stmt) == SQLITE_ROW) {
-    owners[static_cast<std::uint32_t>(sqlite3_column_int64(stmt, 0))] =
-        reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1));
+  if (rc != SQLITE_DONE) {
+    std::string message = sqlite3_errmsg(db);
+    if (message == "no such table: dbstat")
+      message += " (this SQLite was built without SQLITE_ENABLE_DBSTAT_VTAB)";
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    throw std::runtime_error("reading " + database + "'s pages: " + message);
   }
   sqlite3_finalize(stmt);
   sqlite3_close(db);
@@ -96,7 +117,6 @@ int main(int argc, char** argv) {
   }
   try {
     const std::string database = argv[1];
-    // Read the frames before SQLite opens the file: opening may check the log and fold it in.
     const LogFrames log = read_log(database + "-wal");
     const std::map<std::uint32_t, std::string> owners = btree_of_pages(database);
 

@@ -28,9 +28,8 @@ constexpr std::size_t kMaxQueuedReads = 65'536;
 // starts again from its beginning once it is wholly copied. Past this many times the
 // checkpoint size, the checkpointer holds new commits back for the moment it takes to copy
 // and sync the rest (tens of milliseconds at most, since unheld passes did most of the work),
-// and the log starts again. The passes run beside the writer, so the log grows meanwhile: with
-// the default 8,000 pages of 4 KiB, to 11-14 times the checkpoint size (370-470 MB) under the
-// benchmark's sustained POST new, whose inserts dirty 1.9 pages each.
+// and the log starts again. The passes run beside the writer, so the log keeps growing until
+// then, as far as the disk lets it fall behind (docs/architecture.md has the figures).
 constexpr int kRestartAfterCheckpoints = 4;
 // Before a restart, unheld copy-and-sync passes go on until one finds at most this share of
 // a checkpoint new, or no less than the one before (a pass never takes in less than what was
@@ -316,11 +315,11 @@ SqliteStore::SqliteStore(Options options, metrics::Registry& metrics)
   writer_ = std::make_unique<Writer>(options_.path, options_.synchronous, walks_skipped);
   // Replaces SQLite's automatic checkpoint, which would run on the writer thread.
   sqlite3_wal_hook(writer_->handle(), &SqliteStore::on_commit, this);
-  // When the log starts again after a long stretch in which readers kept it from doing so,
-  // the file is cut back to its usual bound (SQLite never shrinks it otherwise). The usual
-  // bound includes the checkpoint's worth the log grows by while a restart is being decided:
-  // a file cut at every restart would cost the writer a truncation then, and new blocks for
-  // the file system to allocate and journal as the log grows back.
+  // When the log starts again, SQLite cuts its file back to this size if it grew past it (it
+  // never shrinks it otherwise): after a stretch in which readers kept the log from starting
+  // again, and, under a sustained load of new subscribers, at every restart, since the log
+  // grows past it before one. Never cutting it back measured no faster
+  // (docs/performance-history.md, twenty-second round).
   exec(writer_->handle(),
        ("PRAGMA journal_size_limit = " +
         std::to_string(std::int64_t{kRestartAfterCheckpoints + 1} * options_.checkpoint_frames *
