@@ -39,6 +39,7 @@ std::uint32_t big_endian_u32(const unsigned char* bytes) {
 struct LogFrames {
   std::vector<std::uint32_t> pages;  // of the committed transactions, in the log's order
   std::uint64_t commits = 0;
+  std::uint32_t restarts = 0;  // the checkpoint sequence number: times the log started again
 };
 
 // The frames of the committed transactions since the log last started again. After a restart
@@ -55,9 +56,16 @@ LogFrames read_log(const std::string& path) {
     throw std::runtime_error(path + ": not a SQLite write-ahead log");
   const std::uint32_t page_bytes = big_endian_u32(header + 8);
   LogFrames log;
+  log.restarts = big_endian_u32(header + 12);
+  in.seekg(0, std::ios::end);
+  const auto log_bytes = static_cast<std::uint64_t>(in.tellg());
+  in.seekg(kLogHeaderBytes);
   std::vector<std::uint32_t> uncommitted;
   unsigned char frame[kFrameHeaderBytes];
-  while (in.read(reinterpret_cast<char*>(frame), sizeof frame)) {
+  for (std::uint64_t offset = kLogHeaderBytes;
+       offset + kFrameHeaderBytes + page_bytes <= log_bytes &&  // a whole frame is there
+       in.read(reinterpret_cast<char*>(frame), sizeof frame);
+       offset += kFrameHeaderBytes + page_bytes) {
     const bool this_log = std::equal(frame + 8, frame + 16, header + 16);
     const std::uint32_t page = big_endian_u32(frame);
     if (!this_log || page == 0)
@@ -79,7 +87,7 @@ std::map<std::uint32_t, std::string> btree_of_pages(const std::string& database)
   int rc = sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr);
   // Closing the last connection would otherwise copy the log into the database and delete it.
   if (rc == SQLITE_OK)
-    rc = sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+    rc = sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, static_cast<int*>(nullptr));
   if (rc != SQLITE_OK) {
     const std::string message = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
@@ -118,6 +126,10 @@ int main(int argc, char** argv) {
   try {
     const std::string database = argv[1];
     const LogFrames log = read_log(database + "-wal");
+    if (log.restarts != 0) {
+      std::cerr << "log_pages: the log has started again " << log.restarts
+                << " time(s) since it was made: only what came after the last time is counted\n";
+    }
     const std::map<std::uint32_t, std::string> owners = btree_of_pages(database);
 
     std::map<std::string, std::uint64_t> frames_by_btree;

@@ -93,10 +93,10 @@ TEST(DurabilityTest, SqliteCopiesItsLogIntoTheDatabaseAndKeepsTheLogBounded) {
   EXPECT_GE(checkpoints, kCheckpoints) << server.log();
   // The log starts again once it reaches 4 x 50 pages, after copy-and-sync passes that run
   // beside the writer; how much it grows meanwhile depends on the disk (to about 9 x 50 pages
-  // on the machines the tests ran on). A checkpoint is asked for each time the log has grown
-  // by 50 pages past what the last one copied, so 50 of them mean more than 20 x 50 pages
-  // committed, which a log that never started again would hold. A frame is a page and its
-  // 24-byte header.
+  // on the machines the tests ran on). A checkpoint is asked for only once the log is 50 pages
+  // past what the one before last copied, so every two of them mean 50 more pages committed,
+  // and 50 of them at least 25 x 50: more than a log that never started again could hold
+  // under the limit below. A frame is a page and its 24-byte header.
   const auto log_bytes = std::filesystem::file_size(db + "-wal");
   EXPECT_LT(log_bytes, 20 * kCheckpointPages * (test_support::sqlite_file_page_bytes(db) + 24))
       << log_bytes;
