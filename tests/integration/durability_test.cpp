@@ -1,6 +1,5 @@
 // Nothing acknowledged is lost: across a clean restart, a SIGTERM mid-stream and a kill -9.
 #include <fcntl.h>
-#include <filesystem>
 #include <string>
 #include <thread>
 #include <unistd.h>
