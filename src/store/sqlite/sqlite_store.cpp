@@ -37,6 +37,12 @@ constexpr int kRestartAfterCheckpoints = 4;
 // or until this many have run.
 constexpr int kRestartRemainderDivisor = 8;
 constexpr int kMostCatchUpPasses = 8;
+// Once no checkpoint has been asked for this long, the checkpointer cuts back a log file that
+// grew past its usual size (a burst of inserts, a reader that kept the log from starting
+// again). That holds commits back while the rest of the log is copied and the file is cut:
+// a few inserts' wait, since a quiet store commits fewer than a checkpoint's worth of pages
+// in this time.
+constexpr auto kQuietBeforeCutBack = std::chrono::seconds(2);
 
 // Waiting for a lock: tries 100 us apart. The writer waits up to 5 s (as busy_timeout would);
 // a restarting checkpoint, which holds commits back while it waits for readers to leave the
@@ -315,16 +321,17 @@ SqliteStore::SqliteStore(Options options, metrics::Registry& metrics)
   writer_ = std::make_unique<Writer>(options_.path, options_.synchronous, walks_skipped);
   // Replaces SQLite's automatic checkpoint, which would run on the writer thread.
   sqlite3_wal_hook(writer_->handle(), &SqliteStore::on_commit, this);
-  // When the log starts again, SQLite cuts its file back to this size if it grew past it (it
-  // never shrinks it otherwise): after a stretch in which readers kept the log from starting
-  // again, and, under a sustained load of new subscribers, at every restart, since the log
-  // grows past it before one. Never cutting it back measured no faster
-  // (docs/performance-history.md, twenty-second round).
-  exec(writer_->handle(),
-       ("PRAGMA journal_size_limit = " +
-        std::to_string(std::int64_t{kRestartAfterCheckpoints + 1} * options_.checkpoint_frames *
-                       (query_int(writer_->handle(), "PRAGMA page_size") + 24)))
-           .c_str());
+  // When the log starts again it is overwritten from its beginning; its file keeps the size
+  // it grew to. Cutting the file back at a restart (journal_size_limit) would do so on the
+  // writer's thread, in the first commit after it, and under a sustained load of new
+  // subscribers the log grows past any such limit before each restart: every restart then
+  // freed the blocks of hundreds of megabytes there (synchronous discards, on a filesystem
+  // mounted with `discard`) and grew them again. The checkpointer cuts it back instead, once
+  // inserts have gone quiet (run_checkpointer; docs/performance-history.md, twenty-third
+  // round).
+  exec(writer_->handle(), "PRAGMA journal_size_limit = -1");
+  log_cut_back_bytes_ = std::int64_t{kRestartAfterCheckpoints + 1} * options_.checkpoint_frames *
+                        (query_int(writer_->handle(), "PRAGMA page_size") + 24);
   checkpoint_db_ = open_connection(options_.path, false, options_.synchronous);
   sqlite3_busy_handler(writer_->handle(), &SqliteStore::poll_when_busy,
                        const_cast<int*>(&kWriterBusyTries));
@@ -447,9 +454,15 @@ void SqliteStore::run_checkpointer() {
   for (;;) {
     {
       std::unique_lock lock(checkpoint_mutex_);
-      checkpoint_wanted_.wait(lock, [&] { return log_frames_ > 0 || checkpointer_stopping_; });
+      const bool wanted = checkpoint_wanted_.wait_for(
+          lock, kQuietBeforeCutBack, [&] { return log_frames_ > 0 || checkpointer_stopping_; });
       if (checkpointer_stopping_)
         return;  // closing the last connection checkpoints what is left
+      if (!wanted) {
+        lock.unlock();
+        cut_back_log_if_grown(db);
+        continue;
+      }
       log_frames_ = 0;
     }
     const auto started = std::chrono::steady_clock::now();
@@ -512,6 +525,29 @@ void SqliteStore::run_checkpointer() {
       log::warn("sqlite checkpoint failed", {{"detail", sqlite3_errmsg(db)}});
     metrics_.store_checkpoint_seconds.observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
+}
+
+void SqliteStore::cut_back_log_if_grown(sqlite3* db) {
+  std::error_code error;
+  const std::uintmax_t log_bytes = std::filesystem::file_size(options_.path + "-wal", error);
+  if (error || log_bytes <= static_cast<std::uintmax_t>(log_cut_back_bytes_))
+    return;
+  const auto started = std::chrono::steady_clock::now();
+  // Copies the rest of the log, syncs the database and empties the log file, holding commits
+  // back meanwhile. Busy (a reader is still on the log): tried again after the next quiet
+  // spell.
+  const CheckpointPass pass = checkpoint(db, SQLITE_CHECKPOINT_TRUNCATE);
+  if (pass.rc == SQLITE_OK) {
+    copied_frames_.store(0, std::memory_order_relaxed);
+    const auto took = std::chrono::steady_clock::now() - started;
+    log::info("sqlite log cut back",
+              {{"bytes", std::to_string(log_bytes)},
+               {"ms", std::to_string(
+                          std::chrono::duration_cast<std::chrono::milliseconds>(took).count())}});
+    metrics_.store_checkpoint_seconds.observe(std::chrono::duration<double>(took).count());
+  } else if (pass.rc != SQLITE_BUSY) {
+    log::warn("sqlite log cut back failed", {{"detail", sqlite3_errmsg(db)}});
   }
 }
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -71,6 +72,8 @@ class SqliteStore final : public QueuedReadStore {
   void enqueue_read(ReadJob job) override;
   void run_writer();
   void run_checkpointer();
+  // Empties the log file if it is larger than log_cut_back_bytes_; on the checkpointer thread.
+  void cut_back_log_if_grown(sqlite3* db);
   void run_reader(std::size_t index);
   // sqlite3_wal_hook callback: runs on the writer thread after every commit.
   static int on_commit(void* store, sqlite3* db, const char* name, int log_frames);
@@ -90,6 +93,8 @@ class SqliteStore final : public QueuedReadStore {
   int log_frames_ = 0;  // log size at the last commit, in frames; 0: no checkpoint wanted
   std::atomic<int> copied_frames_{0};  // of the log, copied by the last checkpoint
   bool checkpointer_stopping_ = false;
+  // The log file's usual largest size: a restart's worth of checkpoints and one more.
+  std::int64_t log_cut_back_bytes_ = 0;
 
   std::mutex read_mutex_;
   std::condition_variable read_ready_;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +24,7 @@
 #include "domain/id_generator.h"
 #include "run_to_completion.h"
 #include "scratch_dir.h"
+#include "sqlite_file.h"
 #include "store/sqlite/sqlite_handle.h"
 #include "store/store_factory.h"
 
@@ -53,11 +55,13 @@ class SqliteStoreTest : public ::testing::Test {
   }
 
   void open(std::optional<std::chrono::microseconds> batch_wait = std::nullopt,
-            std::size_t max_batch = SqliteStore::Options{""}.max_batch) {
+            std::size_t max_batch = SqliteStore::Options{""}.max_batch,
+            int checkpoint_frames = SqliteStore::Options{""}.checkpoint_frames) {
     SqliteStore::Options options{path_};
     if (batch_wait)
       options.batch_wait = *batch_wait;
     options.max_batch = max_batch;
+    options.checkpoint_frames = checkpoint_frames;
     store_ = std::make_unique<SqliteStore>(std::move(options), metrics_);
   }
 
@@ -154,6 +158,25 @@ class SqliteStoreTest : public ::testing::Test {
     EXPECT_EQ(total(), 180u);
   }
 
+  // Inserts 50 new rows at once; returns how many were created.
+  std::size_t insert_fifty(std::string_view prefix) {
+    start_inserts(make_rows(std::string(prefix) + std::to_string(batches_++) + "-", 50));
+    std::size_t created = 0;
+    for (const InsertOutcome& outcome : wait_for_inserts())
+      created += outcome.kind == Kind::kCreated ? 1 : 0;
+    return created;
+  }
+
+  std::uintmax_t log_bytes() const {
+    std::error_code missing;
+    const std::uintmax_t bytes = std::filesystem::file_size(path_ + "-wal", missing);
+    return missing ? 0 : bytes;
+  }
+
+  std::uint32_t log_restarts() const {
+    return test_support::sqlite_log_restarts(path_ + "-wal").value_or(0);
+  }
+
   test_support::ScratchDir dir_{"sqlite-store"};
   std::string path_ = dir_.file("subscribers.db");
   metrics::Registry metrics_;
@@ -161,6 +184,7 @@ class SqliteStoreTest : public ::testing::Test {
   std::unique_ptr<SqliteStore> store_;
   boost::asio::io_context context_;
   std::deque<InsertOutcome> outcomes_;  // a deque: started coroutines hold references
+  int batches_ = 0;
 };
 
 // --- URL options ------------------------------------------------------------------------------
@@ -300,6 +324,50 @@ TEST_F(SqliteStoreTest, ShutdownWhileTheWriterWaitsForCompanyCommitsEveryAccepte
   for (const Subscriber& row : rows)
     EXPECT_EQ(find_email(row.email).subscriber, row);
   EXPECT_EQ(total(), 6u + rows.size());
+}
+
+// --- The write-ahead log ----------------------------------------------------------------------
+
+TEST_F(SqliteStoreTest, TheLogFileIsNotCutBackWhileInsertsGoOnAndIsEmptiedOnceTheyStop) {
+  constexpr int kCheckpointFrames = 10;
+  open(std::nullopt, SqliteStore::Options{""}.max_batch, kCheckpointFrames);
+  // What the store lets the file reach before it cuts it back: a restart's worth of
+  // checkpoints (four) and one more, in frames of a 4 KiB page and its 24-byte header.
+  constexpr std::uintmax_t kUsualLogBytes = (4 + 1) * kCheckpointFrames * (4096 + 24);
+  std::size_t created = 0;
+
+  // A reader's snapshot keeps the log from being copied past it or started again: it grows.
+  {
+    Connection reader = open_connection(path_, true);
+    exec(reader.get(), "BEGIN");
+    query_int(reader.get(), "SELECT count(*) FROM subscribers");
+    for (int i = 0; i < 200 && log_bytes() <= 2 * kUsualLogBytes; ++i)
+      created += insert_fifty("pinned");
+    exec(reader.get(), "COMMIT");
+  }
+  const std::uintmax_t grown = log_bytes();
+  ASSERT_GT(grown, 2 * kUsualLogBytes);
+
+  // With the reader gone and inserts going on, the log is copied and starts again from its
+  // beginning, and its file is not cut back (it may grow while the copying catches up).
+  const std::uint32_t restarts = log_restarts();
+  for (int i = 0; i < 400 && log_restarts() == restarts; ++i)
+    created += insert_fifty("after");
+  ASSERT_GT(log_restarts(), restarts) << "the log never started again";
+  EXPECT_GE(log_bytes(), grown);
+
+  // Once no checkpoint has been asked for a while (2 s), the checkpointer empties the file.
+  for (int i = 0; i < 150 && log_bytes() > 0; ++i)
+    std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(log_bytes(), 0u);
+
+  // Nothing was lost, and the emptied log takes new commits.
+  created += insert_fifty("emptied");
+  EXPECT_EQ(created, static_cast<std::size_t>(batches_) * 50);
+  EXPECT_EQ(total(), created);
+  EXPECT_TRUE(find_email("pinned0-0@example.test").subscriber.has_value());
+  EXPECT_TRUE(find_email("emptied" + std::to_string(batches_ - 1) + "-49@example.test")
+                  .subscriber.has_value());
 }
 
 }  // namespace
