@@ -285,7 +285,8 @@ std::string Registry::render() const {
          "it.");
   store_queue_wait_seconds.render(out, "subscriberd_store_queue_wait_seconds", "");
   header(out, "subscriberd_store_checkpoint_duration_seconds", "histogram",
-         "SQLite: time to copy the write-ahead log into the database file (off the commit path).");
+         "SQLite: time to copy the write-ahead log into the database file (off the commit path), "
+         "and to empty the log file once inserts have gone quiet.");
   store_checkpoint_seconds.render(out, "subscriberd_store_checkpoint_duration_seconds", "");
 
   std::lock_guard lock(sampled_mutex_);

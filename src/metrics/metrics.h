@@ -119,7 +119,8 @@ class Registry {
   Histogram store_batch_size;
   Histogram store_commit_seconds;
   Histogram store_queue_wait_seconds;  // an insert, from queued to its batch's transaction
-  Histogram store_checkpoint_seconds;  // SQLite: copying the log into the database file
+  Histogram store_checkpoint_seconds;  // SQLite: copying the log into the database file, and
+                                       // emptying the log file once inserts have gone quiet
 
   // A series whose value is read from its owner when the page is rendered, rather than kept
   // up to date on the hot path: the size of a cache, for one. `read` runs on the thread that

@@ -37,11 +37,11 @@ constexpr int kRestartAfterCheckpoints = 4;
 // or until this many have run.
 constexpr int kRestartRemainderDivisor = 8;
 constexpr int kMostCatchUpPasses = 8;
-// Once no checkpoint has been asked for this long, the checkpointer cuts back a log file that
-// grew past its usual size (a burst of inserts, a reader that kept the log from starting
-// again). That holds commits back while the rest of the log is copied and the file is cut:
-// a few inserts' wait, since a quiet store commits fewer than a checkpoint's worth of pages
-// in this time.
+// Once no checkpoint has been asked for this long (fewer than a checkpoint's worth of pages
+// committed: at the default, under about 4,000 a second), the checkpointer empties a log file
+// that grew past a restart's worth of checkpoints and one more (after a burst of inserts, or a
+// reader that kept the log from starting again). Cutting the file holds commits back, about
+// 80-130 ms for half a gigabyte on the benchmark's machine: once a burst, not at every restart.
 constexpr auto kQuietBeforeCutBack = std::chrono::seconds(2);
 
 // Waiting for a lock: tries 100 us apart. The writer waits up to 5 s (as busy_timeout would);
@@ -327,12 +327,15 @@ SqliteStore::SqliteStore(Options options, metrics::Registry& metrics)
   // subscribers the log grows past any such limit before each restart: every restart then
   // freed the blocks of hundreds of megabytes there (synchronous discards, on a filesystem
   // mounted with `discard`) and grew them again. The checkpointer cuts it back instead, once
-  // inserts have gone quiet (run_checkpointer; docs/performance-history.md, twenty-third
-  // round).
+  // inserts have gone quiet (cut_back_log_if_grown; docs/performance-history.md,
+  // twenty-third round).
   exec(writer_->handle(), "PRAGMA journal_size_limit = -1");
   log_cut_back_bytes_ = std::int64_t{kRestartAfterCheckpoints + 1} * options_.checkpoint_frames *
                         (query_int(writer_->handle(), "PRAGMA page_size") + 24);
   checkpoint_db_ = open_connection(options_.path, false, options_.synchronous);
+  // The log's name as SQLite resolved it (a URI filename, a symbolic link), not the option's.
+  if (const char* log = sqlite3_filename_wal(sqlite3_db_filename(checkpoint_db_.get(), "main")))
+    log_path_ = log;
   sqlite3_busy_handler(writer_->handle(), &SqliteStore::poll_when_busy,
                        const_cast<int*>(&kWriterBusyTries));
   sqlite3_busy_handler(checkpoint_db_.get(), &SqliteStore::poll_when_busy,
@@ -530,20 +533,31 @@ void SqliteStore::run_checkpointer() {
 
 void SqliteStore::cut_back_log_if_grown(sqlite3* db) {
   std::error_code error;
-  const std::uintmax_t log_bytes = std::filesystem::file_size(options_.path + "-wal", error);
+  const std::uintmax_t log_bytes = std::filesystem::file_size(log_path_, error);
   if (error || log_bytes <= static_cast<std::uintmax_t>(log_cut_back_bytes_))
     return;
   const auto started = std::chrono::steady_clock::now();
   // Up to a checkpoint's worth of the log is still to copy: copied and synced first, without
   // holding anything, so that the hold below is little more than the cut itself.
-  if (checkpoint(db, SQLITE_CHECKPOINT_PASSIVE).rc == SQLITE_OK)
+  const CheckpointPass pass = checkpoint(db, SQLITE_CHECKPOINT_PASSIVE);
+  if (pass.rc == SQLITE_OK) {
+    copied_frames_.store(std::max(pass.copied_frames, 0), std::memory_order_relaxed);
     sync_files(db);
+  }
+  {
+    // Inserts came back meanwhile, a checkpoint's worth already: not held for the cut; the
+    // next quiet spell tries again.
+    std::lock_guard lock(checkpoint_mutex_);
+    if (log_frames_ > 0)
+      return;
+  }
   // Copies what came meanwhile, syncs the database and empties the log file, holding commits
   // back. Busy (a reader is still on the log): tried again after the next quiet spell.
   const auto held = std::chrono::steady_clock::now();
-  const CheckpointPass pass = checkpoint(db, SQLITE_CHECKPOINT_TRUNCATE);
-  if (pass.rc == SQLITE_OK) {
+  const CheckpointPass cut = checkpoint(db, SQLITE_CHECKPOINT_TRUNCATE);
+  if (cut.rc == SQLITE_OK) {
     copied_frames_.store(0, std::memory_order_relaxed);
+    cut_back_failing_ = false;
     const auto done = std::chrono::steady_clock::now();
     auto ms = [](auto duration) {
       return std::to_string(
@@ -554,7 +568,9 @@ void SqliteStore::cut_back_log_if_grown(sqlite3* db) {
                                       {"commits_held_ms", ms(done - held)}});
     metrics_.store_checkpoint_seconds.observe(
         std::chrono::duration<double>(done - started).count());
-  } else if (pass.rc != SQLITE_BUSY) {
+  } else if ((cut.rc & 0xFF) != SQLITE_BUSY && !cut_back_failing_) {
+    // Said once, not at every quiet spell while it lasts.
+    cut_back_failing_ = true;
     log::warn("sqlite log cut back failed", {{"detail", sqlite3_errmsg(db)}});
   }
 }

@@ -30,7 +30,9 @@ namespace subscriberd::store::sqlite {
 //
 // Checkpoints (copying the log back into the database file) run on their own thread and
 // connection, so a commit never waits behind one: the writer only signals when the log has
-// grown by Options::checkpoint_frames (docs/performance.md has the before and after).
+// grown by Options::checkpoint_frames (docs/performance.md has the before and after). The log
+// file keeps the size it grew to while inserts go on; once they go quiet, the checkpointer
+// empties it if it grew past a restart's worth of checkpoints and one more.
 //
 // Reads: a few reader threads, each with its own connection; WAL snapshots mean readers
 // never wait for the writer.
@@ -93,8 +95,12 @@ class SqliteStore final : public QueuedReadStore {
   int log_frames_ = 0;  // log size at the last commit, in frames; 0: no checkpoint wanted
   std::atomic<int> copied_frames_{0};  // of the log, copied by the last checkpoint
   bool checkpointer_stopping_ = false;
-  // The log file's usual largest size: a restart's worth of checkpoints and one more.
+  // Past this size the checkpointer empties the log file once inserts have gone quiet: a
+  // restart's worth of checkpoints and one more. Used by the checkpointer thread only, as are
+  // the two below.
   std::int64_t log_cut_back_bytes_ = 0;
+  std::string log_path_;
+  bool cut_back_failing_ = false;  // a failure was logged, and no cut-back has worked since
 
   std::mutex read_mutex_;
   std::condition_variable read_ready_;
