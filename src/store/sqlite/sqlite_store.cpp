@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -78,6 +79,14 @@ CheckpointPass checkpoint(sqlite3* db, int mode) {
   CheckpointPass pass;
   pass.rc = sqlite3_wal_checkpoint_v2(db, nullptr, mode, &pass.log_frames, &pass.copied_frames);
   return pass;
+}
+
+// Publishes how much of the log `pass` copied, for on_commit, as soon as the pass knows it:
+// commits made during later passes then ask for another only once there is a checkpoint's
+// worth. Returns that count.
+int publish_copied(std::atomic<int>& copied_frames, const CheckpointPass& pass) {
+  copied_frames.store(std::max(pass.copied_frames, 0), std::memory_order_relaxed);
+  return pass.copied_frames;
 }
 
 std::string select_sql(std::string_view where_and_order) {
@@ -469,17 +478,11 @@ void SqliteStore::run_checkpointer() {
       log_frames_ = 0;
     }
     const auto started = std::chrono::steady_clock::now();
-    // How much of the log is copied, for on_commit, as soon as a pass knows it: commits made
-    // during the passes below then ask for another only once there is a checkpoint's worth.
-    auto copied_up_to = [this](const CheckpointPass& pass) {
-      copied_frames_.store(std::max(pass.copied_frames, 0), std::memory_order_relaxed);
-      return pass.copied_frames;
-    };
     // Copies what no reader still needs, beside the writer, which goes on committing.
     const CheckpointPass pass = checkpoint(db, SQLITE_CHECKPOINT_PASSIVE);
     int rc = pass.rc;
     if (rc == SQLITE_OK)
-      copied_up_to(pass);
+      publish_copied(copied_frames_, pass);
     // The log's size as this pass found it decides, not the size that asked for the pass.
     if (rc == SQLITE_OK &&
         pass.log_frames >= kRestartAfterCheckpoints * options_.checkpoint_frames) {
@@ -501,7 +504,7 @@ void SqliteStore::run_checkpointer() {
         if (rc != SQLITE_OK)
           break;
         const int newly_copied = catch_up.copied_frames - copied;
-        copied = copied_up_to(catch_up);
+        copied = publish_copied(copied_frames_, catch_up);
         sync_files(db);
         const bool little_new =
             newly_copied <= options_.checkpoint_frames / kRestartRemainderDivisor;
@@ -514,7 +517,7 @@ void SqliteStore::run_checkpointer() {
         const CheckpointPass restart = checkpoint(db, SQLITE_CHECKPOINT_RESTART);
         rc = restart.rc;
         if (rc == SQLITE_OK)
-          copied_up_to(restart);
+          publish_copied(copied_frames_, restart);
         // Done: the writer's next commit starts the log again (and on_commit sees it shrink).
         // The requests made meanwhile were for the log just emptied; one more pass would find
         // it still looking full until that commit, and restart it again, holding commits back
@@ -541,7 +544,7 @@ void SqliteStore::cut_back_log_if_grown(sqlite3* db) {
   // holding anything, so that the hold below is little more than the cut itself.
   const CheckpointPass pass = checkpoint(db, SQLITE_CHECKPOINT_PASSIVE);
   if (pass.rc == SQLITE_OK) {
-    copied_frames_.store(std::max(pass.copied_frames, 0), std::memory_order_relaxed);
+    publish_copied(copied_frames_, pass);
     sync_files(db);
   }
   {
