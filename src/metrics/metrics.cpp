@@ -190,6 +190,7 @@ Registry::Registry()
       store_commit_seconds(kLatencyBounds),
       store_queue_wait_seconds(kLatencyBounds),
       store_checkpoint_seconds(kLatencyBounds),
+      store_log_restart_hold_seconds(kLatencyBounds),
       requests_(new RequestCounts[util::kThreadSlots]) {
   latency_by_route_.reserve(kRoutes);
   for (std::size_t i = 0; i < kRoutes; ++i)
@@ -288,6 +289,11 @@ std::string Registry::render() const {
          "SQLite: time to copy the write-ahead log into the database file (off the commit path), "
          "and to empty the log file once inserts have gone quiet.");
   store_checkpoint_seconds.render(out, "subscriberd_store_checkpoint_duration_seconds", "");
+  header(out, "subscriberd_store_log_restart_hold_seconds", "histogram",
+         "SQLite: time new commits were held back while the write-ahead log was copied to its "
+         "end, synced and started again from its beginning (under sustained inserts), or its file "
+         "emptied (once inserts have gone quiet). Every insert queued meanwhile waits as long.");
+  store_log_restart_hold_seconds.render(out, "subscriberd_store_log_restart_hold_seconds", "");
 
   std::lock_guard lock(sampled_mutex_);
   for (const SampledSeries& series : sampled_) {

@@ -118,9 +118,11 @@ class Registry {
   Counter store_cached_duplicates;  // inserts a writer answered from the shared cache
   Histogram store_batch_size;
   Histogram store_commit_seconds;
-  Histogram store_queue_wait_seconds;  // an insert, from queued to its batch's transaction
-  Histogram store_checkpoint_seconds;  // SQLite: copying the log into the database file, and
-                                       // emptying the log file once inserts have gone quiet
+  Histogram store_queue_wait_seconds;        // an insert, from queued to its batch's transaction
+  Histogram store_checkpoint_seconds;        // SQLite: copying the log into the database file, and
+                                             // emptying the log file once inserts have gone quiet
+  Histogram store_log_restart_hold_seconds;  // SQLite: commits held back while the log is
+                                             // copied to its end and started again
 
   // A series whose value is read from its owner when the page is rendered, rather than kept
   // up to date on the hot path: the size of a cache, for one. `read` runs on the thread that

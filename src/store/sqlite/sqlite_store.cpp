@@ -27,11 +27,13 @@ constexpr std::size_t kMaxQueuedReads = 65'536;
 
 // Copying concurrently with the writer never quite catches up with it, and the log only
 // starts again from its beginning once it is wholly copied. Past this many times the
-// checkpoint size, the checkpointer holds new commits back for the moment it takes to copy
-// and sync the rest (tens of milliseconds at most, since unheld passes did most of the work),
-// and the log starts again. The passes run beside the writer, so the log keeps growing until
-// then, as far as the disk lets it fall behind (docs/architecture.md has the figures).
-constexpr int kRestartAfterCheckpoints = 4;
+// checkpoint size, the checkpointer holds new commits back while it copies and syncs the rest
+// (unheld passes did most of the work), and the log starts again. The passes run beside the
+// writer, so the log keeps growing until then, as far as the disk lets it fall behind
+// (docs/architecture.md has the figures). Each hold stalls every insert (25-500 ms under
+// sustained inserts on the benchmark's machine): at 8 rather than 4 there are half as many,
+// for a log file of about twice the size (docs/performance-history.md, twenty-fourth round).
+constexpr int kRestartAfterCheckpoints = 8;
 // Before a restart, unheld copy-and-sync passes go on until one finds at most this share of
 // a checkpoint new, or no less than the one before (a pass never takes in less than what was
 // committed during a sync, so on a busy disk they level off instead of reaching that share),
@@ -514,10 +516,14 @@ void SqliteStore::run_checkpointer() {
         previously_new = newly_copied;
       }
       if (rc == SQLITE_OK) {
+        const auto held = std::chrono::steady_clock::now();
         const CheckpointPass restart = checkpoint(db, SQLITE_CHECKPOINT_RESTART);
         rc = restart.rc;
-        if (rc == SQLITE_OK)
+        if (rc == SQLITE_OK) {
           publish_copied(copied_frames_, restart);
+          metrics_.store_log_restart_hold_seconds.observe(
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - held).count());
+        }
         // Done: the writer's next commit starts the log again (and on_commit sees it shrink).
         // The requests made meanwhile were for the log just emptied; one more pass would find
         // it still looking full until that commit, and restart it again, holding commits back
@@ -571,6 +577,8 @@ void SqliteStore::cut_back_log_if_grown(sqlite3* db) {
                                       {"commits_held_ms", ms(done - held)}});
     metrics_.store_checkpoint_seconds.observe(
         std::chrono::duration<double>(done - started).count());
+    metrics_.store_log_restart_hold_seconds.observe(
+        std::chrono::duration<double>(done - held).count());
   } else if ((cut.rc & 0xFF) != SQLITE_BUSY && !cut_back_failing_) {
     // Said once, not at every quiet spell while it lasts.
     cut_back_failing_ = true;

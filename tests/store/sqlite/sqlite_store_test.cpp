@@ -333,9 +333,9 @@ TEST_F(SqliteStoreTest, TheLogFileIsNotCutBackWhileInsertsGoOnAndIsEmptiedOnceTh
   constexpr std::uintmax_t kCheckpointFrames = 10;
   open(std::nullopt, SqliteStore::Options{""}.max_batch, static_cast<int>(kCheckpointFrames));
   // Past this size the store empties the file once quiet: a restart's worth of checkpoints
-  // (four) and one more, in frames of a page and its 24-byte header.
+  // (eight) and one more, in frames of a page and its 24-byte header.
   const std::uintmax_t cut_back_bytes =
-      (4 + 1) * kCheckpointFrames *
+      (8 + 1) * kCheckpointFrames *
       static_cast<std::uintmax_t>(test_support::sqlite_file_page_bytes(path_) + 24);
   ASSERT_GT(cut_back_bytes, 0u);
   std::size_t created = 0;
@@ -360,10 +360,16 @@ TEST_F(SqliteStoreTest, TheLogFileIsNotCutBackWhileInsertsGoOnAndIsEmptiedOnceTh
   ASSERT_GT(log_restarts(), restarts) << "the log never started again";
   EXPECT_GE(log_bytes(), grown);
 
-  // Once no checkpoint has been asked for a while (2 s), the checkpointer empties the file.
-  for (int i = 0; i < 150 && log_bytes() > 0; ++i)
+  // Once no checkpoint has been asked for a while (2 s), the checkpointer empties the file,
+  // holding commits back meanwhile: the hold is measured.
+  const std::uint64_t holds = metrics_.store_log_restart_hold_seconds.count();
+  auto emptied = [&] {
+    return log_bytes() == 0 && metrics_.store_log_restart_hold_seconds.count() > holds;
+  };
+  for (int i = 0; i < 150 && !emptied(); ++i)
     std::this_thread::sleep_for(100ms);
   EXPECT_EQ(log_bytes(), 0u);
+  EXPECT_EQ(metrics_.store_log_restart_hold_seconds.count(), holds + 1);
 
   // Nothing was lost, and the emptied log takes new commits.
   created += insert_fifty("emptied");
