@@ -122,7 +122,8 @@ class Registry {
   Histogram store_checkpoint_seconds;        // SQLite: copying the log into the database file, and
                                              // emptying the log file once inserts have gone quiet
   Histogram store_log_restart_hold_seconds;  // SQLite: commits held back while the log is
-                                             // copied to its end and started again
+                                             // copied to its end and started again, or its
+                                             // file emptied once inserts have gone quiet
 
   // A series whose value is read from its owner when the page is rendered, rather than kept
   // up to date on the hot path: the size of a cache, for one. `read` runs on the thread that

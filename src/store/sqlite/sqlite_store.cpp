@@ -30,9 +30,10 @@ constexpr std::size_t kMaxQueuedReads = 65'536;
 // checkpoint size, the checkpointer holds new commits back while it copies and syncs the rest
 // (unheld passes did most of the work), and the log starts again. The passes run beside the
 // writer, so the log keeps growing until then, as far as the disk lets it fall behind
-// (docs/architecture.md has the figures). Each hold stalls every insert (25-500 ms under
-// sustained inserts on the benchmark's machine): at 8 rather than 4 there are half as many,
-// for a log file of about twice the size (docs/performance-history.md, twenty-fourth round).
+// (docs/architecture.md has the figures). Each hold stalls every insert (10-250 ms, most
+// 25-100, under sustained inserts on the benchmark's machine): at 8 rather than 4 there are
+// half as many, for a log file of about twice the size (docs/performance-history.md,
+// twenty-fourth round).
 constexpr int kRestartAfterCheckpoints = 8;
 // Before a restart, unheld copy-and-sync passes go on until one finds at most this share of
 // a checkpoint new, or no less than the one before (a pass never takes in less than what was
@@ -496,7 +497,7 @@ void SqliteStore::run_checkpointer() {
       // until one finds little new, or no less than the one before; the restart is then left
       // about that much. (With a single pass and sync, it was left the thousands of pages
       // committed during the long first sync, and the slowest commits took 100 to 250 ms;
-      // now under 100. See docs/performance.md.)
+      // then under 100. See docs/performance.md.)
       int copied = pass.copied_frames;
       sync_files(db);
       int previously_new = 0;

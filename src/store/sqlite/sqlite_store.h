@@ -43,8 +43,9 @@ class SqliteStore final : public QueuedReadStore {
     std::size_t reader_threads = 2;
     std::size_t max_batch = 1024;
     Synchronous synchronous = Synchronous::kNormal;
-    // Log size, in pages, at which the checkpointer copies the log into the database; at 8x
-    // this it also holds commits back a moment so the log can start again (the bound on it).
+    // Log size, in pages, at which the checkpointer copies the log into the database; past 8x
+    // this it also holds commits back while the log is copied to its end and starts again
+    // (tens of milliseconds; docs/architecture.md).
     int checkpoint_frames = 8000;
     // While inserts arrive faster than one at a time, how long the writer may wait for a
     // fuller batch before it commits (0: never; the inserts queued during a commit then make
