@@ -298,6 +298,8 @@ int main(int argc, char** argv) {
       std::chrono::duration<double>(options.duration_s));
   // Leave time for every connection to be made before the first request is due.
   schedule.start = Clock::now() + std::chrono::milliseconds(300);
+  // The same instant on the wall clock, to line the timeline up with the server's log.
+  const auto start_wall = std::chrono::system_clock::now() + std::chrono::milliseconds(300);
   schedule.end = schedule.start + duration;
   schedule.drain_deadline = schedule.end + std::chrono::duration_cast<Clock::duration>(
                                                std::chrono::duration<double>(options.drain_s));
@@ -352,6 +354,9 @@ int main(int argc, char** argv) {
     // The start on the monotonic clock, to line the timeline up with other traces.
     out << "# start_monotonic_ns "
         << std::chrono::duration_cast<std::chrono::nanoseconds>(schedule.start.time_since_epoch())
+               .count()
+        << "\n# start_unix_ms "
+        << std::chrono::duration_cast<std::chrono::milliseconds>(start_wall.time_since_epoch())
                .count()
         << "\n# intended_ms latency_ms kind\n";
     for (const auto& point : total.timeline) {

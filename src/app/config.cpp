@@ -51,7 +51,7 @@ const std::vector<Flag>& flags() {
        "      (or mysql://USER:PASSWORD@localhost/DATABASE?socket=PATH; percent-encode\n"
        "      special characters; options: writers=N, connect_timeout=S, io_timeout=S,\n"
        "      batch_wait_us=N); sqlite options: synchronous=normal|full, checkpoint_pages=N,\n"
-       "      batch_wait_us=N",
+       "      batch_wait_us=N, writer_cache_mb=N",
        [](Config& c, const std::string& v) {
          c.store = v;
          return !v.empty();

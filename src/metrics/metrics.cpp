@@ -294,6 +294,10 @@ std::string Registry::render() const {
          "end, synced and started again from its beginning (under sustained inserts), or its file "
          "emptied (once inserts have gone quiet). Every insert queued meanwhile waits as long.");
   store_log_restart_hold_seconds.render(out, "subscriberd_store_log_restart_hold_seconds", "");
+  counter(out, "subscriberd_store_log_restarts_postponed_total",
+          "SQLite: restarts of the write-ahead log put off because copying it left too much for "
+          "a short hold (the disk behind the inserts); the log grows meanwhile, up to its bound.",
+          store_log_restarts_postponed);
 
   std::lock_guard lock(sampled_mutex_);
   for (const SampledSeries& series : sampled_) {

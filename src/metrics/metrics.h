@@ -121,6 +121,7 @@ class Registry {
   Histogram store_queue_wait_seconds;        // an insert, from queued to its batch's transaction
   Histogram store_checkpoint_seconds;        // SQLite: copying the log into the database file, and
                                              // emptying the log file once inserts have gone quiet
+  Counter store_log_restarts_postponed;      // SQLite: restarts put off, the disk behind
   Histogram store_log_restart_hold_seconds;  // SQLite: commits held back while the log is
                                              // copied to its end and started again, or its
                                              // file emptied once inserts have gone quiet

@@ -13,10 +13,12 @@ namespace subscriberd::store {
 
 namespace {
 
-// "synchronous=normal|full&checkpoint_pages=N&batch_wait_us=N", in any order.
+// "synchronous=normal|full&checkpoint_pages=N&batch_wait_us=N&writer_cache_mb=N", in any
+// order.
 void apply_sqlite_options(std::string_view query, sqlite::SqliteStore::Options& options) {
   constexpr std::string_view kCheckpointPages = "checkpoint_pages=";
   constexpr std::string_view kBatchWait = "batch_wait_us=";
+  constexpr std::string_view kWriterCache = "writer_cache_mb=";
   for (std::string_view option : text::split(query, '&')) {
     if (option == "synchronous=full") {
       options.synchronous = sqlite::Synchronous::kFull;
@@ -41,9 +43,19 @@ void apply_sqlite_options(std::string_view query, sqlite::SqliteStore::Options& 
             std::string(value) + "'");
       }
       options.batch_wait = std::chrono::microseconds(*micros);
+    } else if (option.starts_with(kWriterCache)) {
+      const std::string_view value = option.substr(kWriterCache.size());
+      const auto mib = text::parse_uint64(value);
+      if (!mib || *mib < 1 || *mib > 65'536) {
+        throw ConfigError(
+            "SQLite store option writer_cache_mb must be a number from 1 to 65536, not '" +
+            std::string(value) + "'");
+      }
+      options.writer_cache_mib = static_cast<int>(*mib);
     } else {
       throw ConfigError("unknown SQLite store option '" + std::string(option) +
-                        "' (known: synchronous=normal|full, checkpoint_pages=N, batch_wait_us=N)");
+                        "' (known: synchronous=normal|full, checkpoint_pages=N, batch_wait_us=N, "
+                        "writer_cache_mb=N)");
     }
   }
 }

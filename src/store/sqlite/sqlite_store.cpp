@@ -41,12 +41,21 @@ constexpr int kRestartAfterCheckpoints = 8;
 // or until this many have run.
 constexpr int kRestartRemainderDivisor = 8;
 constexpr int kMostCatchUpPasses = 8;
+// A restart goes ahead when the passes before it leave at most this share of a checkpoint to
+// copy while commits are held (at the default, about 60 ms of holding on the benchmark's
+// machine), or once the log has reached this many times the checkpoint size (a bound on its
+// file: about 0.8 GB at the default) however much is left.
+constexpr int kMostHeldCheckpointDivisor = 2;
+constexpr int kForcedRestartAfterCheckpoints = 24;
 // Once no checkpoint has been asked for this long (fewer than a checkpoint's worth of pages
 // committed: at the default, under about 4,000 a second), the checkpointer empties a log file
 // that grew past a restart's worth of checkpoints and one more (after a burst of inserts, or a
 // reader that kept the log from starting again). Cutting the file holds commits back, about
 // 80-130 ms for half a gigabyte on the benchmark's machine: once a burst, not at every restart.
 constexpr auto kQuietBeforeCutBack = std::chrono::seconds(2);
+// A restart that holds commits back this long or longer is logged (with its time, so that a
+// latency spike can be matched to it); the shorter ones only go to the metric.
+constexpr auto kLoggedRestartHold = std::chrono::milliseconds(100);
 
 // Waiting for a lock: tries 100 us apart. The writer waits up to 5 s (as busy_timeout would);
 // a restarting checkpoint, which holds commits back while it waits for readers to leave the
@@ -103,7 +112,7 @@ std::string select_sql(std::string_view where_and_order) {
 class SqliteStore::Writer {
  public:
   // `walks_skipped`: the page cache skips the truncations that cannot drop a page.
-  Writer(const std::string& path, Synchronous synchronous, bool walks_skipped)
+  Writer(const std::string& path, Synchronous synchronous, bool walks_skipped, int cache_mib)
       : db_(open_connection(path, false, synchronous, wal_write_buffer_vfs())),
         begin_(db_.get(), "BEGIN IMMEDIATE"),
         commit_(db_.get(), "COMMIT"),
@@ -114,12 +123,13 @@ class SqliteStore::Writer {
         select_by_email_(db_.get(), select_sql("WHERE email = ?")),
         add_to_count_(db_.get(),
                       "UPDATE subscriber_counts SET total = total + ? WHERE status = ?") {
-    // New e-mails land all over the e-mail index, one leaf a row: a larger cache than the
-    // readers' keeps more of the index's leaves, and reads fewer pages back from the files.
-    // Only where the truncations that find nothing are skipped: those walk the whole cache,
-    // and with SQLite's own a larger one made each insert slower (docs/performance.md).
+    // A larger cache than the readers' (Options::writer_cache_mib): it keeps the e-mail
+    // index's leaves, and reads fewer pages back from the files. Only where the truncations
+    // that find nothing are skipped: those walk the whole cache, and with SQLite's own a
+    // larger one made each insert slower (docs/performance.md).
     if (walks_skipped)
-      exec(db_.get(), "PRAGMA cache_size = -65536");  // 64 MiB
+      exec(db_.get(),
+           ("PRAGMA cache_size = -" + std::to_string(std::int64_t{cache_mib} * 1024)).c_str());
   }
 
   sqlite3* handle() const { return db_.get(); }
@@ -330,7 +340,8 @@ SqliteStore::SqliteStore(Options options, metrics::Registry& metrics)
   if (file.has_parent_path())
     std::filesystem::create_directories(file.parent_path());
   Writer::apply_schema(options_.path);
-  writer_ = std::make_unique<Writer>(options_.path, options_.synchronous, walks_skipped);
+  writer_ = std::make_unique<Writer>(options_.path, options_.synchronous, walks_skipped,
+                                     options_.writer_cache_mib);
   // Replaces SQLite's automatic checkpoint, which would run on the writer thread.
   sqlite3_wal_hook(writer_->handle(), &SqliteStore::on_commit, this);
   // When the log starts again it is overwritten from its beginning; its file keeps the size
@@ -489,56 +500,73 @@ void SqliteStore::run_checkpointer() {
     // The log's size as this pass found it decides, not the size that asked for the pass.
     if (rc == SQLITE_OK &&
         pass.log_frames >= kRestartAfterCheckpoints * options_.checkpoint_frames) {
-      // A restart holds commits back from its start to its end: it copies what is left of
-      // the log and syncs the database (scattered writes, since new keys land all over the
-      // index). Beforehand, without holding anything: sync what the pass above copied (a
-      // pass that leaves part of the log uncopied does not sync the database), then copy
-      // and sync in turn, each pass taking in what was committed during the one before,
-      // until one finds little new, or no less than the one before; the restart is then left
-      // about that much. (With a single pass and sync, it was left the thousands of pages
-      // committed during the long first sync, and the slowest commits took 100 to 250 ms;
-      // then under 100. See docs/performance.md.)
-      int copied = pass.copied_frames;
-      sync_files(db);
-      int previously_new = 0;
-      for (int passes = 0; passes < kMostCatchUpPasses; ++passes) {
-        const CheckpointPass catch_up = checkpoint(db, SQLITE_CHECKPOINT_PASSIVE);
-        rc = catch_up.rc;
-        if (rc != SQLITE_OK)
-          break;
-        const int newly_copied = catch_up.copied_frames - copied;
-        copied = publish_copied(copied_frames_, catch_up);
-        sync_files(db);
-        const bool little_new =
-            newly_copied <= options_.checkpoint_frames / kRestartRemainderDivisor;
-        const bool levelled_off = passes > 0 && newly_copied >= previously_new;
-        if (little_new || levelled_off)
-          break;
-        previously_new = newly_copied;
-      }
-      if (rc == SQLITE_OK) {
-        const auto held = std::chrono::steady_clock::now();
-        const CheckpointPass restart = checkpoint(db, SQLITE_CHECKPOINT_RESTART);
-        rc = restart.rc;
-        if (rc == SQLITE_OK) {
-          publish_copied(copied_frames_, restart);
-          metrics_.store_log_restart_hold_seconds.observe(
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - held).count());
-        }
-        // Done: the writer's next commit starts the log again (and on_commit sees it shrink).
-        // The requests made meanwhile were for the log just emptied; one more pass would find
-        // it still looking full until that commit, and restart it again, holding commits back
-        // a second time for nothing. Busy (a reader stayed on the log): the passes' progress
-        // stands, so the next try comes after the log has grown by another checkpoint's worth.
-        std::lock_guard lock(checkpoint_mutex_);
-        log_frames_ = 0;
-      }
+      rc = restart_log(db, pass.log_frames, pass.copied_frames);
     }
     if (rc != SQLITE_OK && rc != SQLITE_BUSY)
       log::warn("sqlite checkpoint failed", {{"detail", sqlite3_errmsg(db)}});
     metrics_.store_checkpoint_seconds.observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
+}
+
+int SqliteStore::restart_log(sqlite3* db, int log_frames, int copied_frames) {
+  // A restart holds commits back from its start to its end: it copies what is left of the
+  // log and syncs the database (scattered writes, since new keys land all over the index).
+  // Beforehand, without holding anything: sync what the pass before copied (a pass that leaves
+  // part of the log uncopied does not sync the database), then copy and sync in turn, each
+  // pass taking in what was committed during the one before, until one finds little new, or
+  // no less than the one before; the restart is then left about that much. (With a single
+  // pass and sync, it was left the thousands of pages committed during the long first sync,
+  // and the slowest commits took 100 to 250 ms; then under 100. See docs/performance.md.)
+  int copied = copied_frames;
+  int last_new = log_frames - copied_frames;
+  sync_files(db);
+  int previously_new = 0;
+  for (int passes = 0; passes < kMostCatchUpPasses; ++passes) {
+    const CheckpointPass catch_up = checkpoint(db, SQLITE_CHECKPOINT_PASSIVE);
+    if (catch_up.rc != SQLITE_OK)
+      return catch_up.rc;
+    last_new = catch_up.copied_frames - copied;
+    log_frames = catch_up.log_frames;
+    copied = publish_copied(copied_frames_, catch_up);
+    sync_files(db);
+    const bool little_new = last_new <= options_.checkpoint_frames / kRestartRemainderDivisor;
+    const bool levelled_off = passes > 0 && last_new >= previously_new;
+    if (little_new || levelled_off)
+      break;
+    previously_new = last_new;
+  }
+  // Passes that level off at much more than that mean the disk is behind the inserts: the
+  // restart would copy and sync as much again while holding every commit (132,814 pages for
+  // 790 ms, once: docs/performance-history.md, twenty-fifth round). It waits for a later
+  // turn instead, unless the log has reached its bound.
+  const bool short_hold = last_new <= options_.checkpoint_frames / kMostHeldCheckpointDivisor;
+  if (!short_hold && log_frames < kForcedRestartAfterCheckpoints * options_.checkpoint_frames) {
+    metrics_.store_log_restarts_postponed.inc();
+    return SQLITE_OK;
+  }
+
+  const auto held = std::chrono::steady_clock::now();
+  const CheckpointPass restart = checkpoint(db, SQLITE_CHECKPOINT_RESTART);
+  if (restart.rc == SQLITE_OK) {
+    publish_copied(copied_frames_, restart);
+    const auto hold = std::chrono::steady_clock::now() - held;
+    metrics_.store_log_restart_hold_seconds.observe(std::chrono::duration<double>(hold).count());
+    if (hold >= kLoggedRestartHold) {
+      log::info("sqlite log restart held commits",
+                {{"ms", std::to_string(
+                            std::chrono::duration_cast<std::chrono::milliseconds>(hold).count())},
+                 {"frames_copied", std::to_string(restart.log_frames - copied)}});
+    }
+  }
+  // Done: the writer's next commit starts the log again (and on_commit sees it shrink). The
+  // requests made meanwhile were for the log just emptied; one more pass would find it still
+  // looking full until that commit, and restart it again, holding commits back a second time
+  // for nothing. Busy (a reader stayed on the log): the passes' progress stands, so the next
+  // try comes after the log has grown by another checkpoint's worth.
+  std::lock_guard lock(checkpoint_mutex_);
+  log_frames_ = 0;
+  return restart.rc;
 }
 
 void SqliteStore::cut_back_log_if_grown(sqlite3* db) {
@@ -631,7 +659,8 @@ std::string SqliteStore::describe() const {
          (options_.synchronous == Synchronous::kFull ? "?synchronous=full"
                                                      : "?synchronous=normal") +
          "&checkpoint_pages=" + std::to_string(options_.checkpoint_frames) +
-         "&batch_wait_us=" + std::to_string(options_.batch_wait.count());
+         "&batch_wait_us=" + std::to_string(options_.batch_wait.count()) +
+         "&writer_cache_mb=" + std::to_string(options_.writer_cache_mib);
 }
 
 void SqliteStore::shutdown() {

@@ -56,6 +56,13 @@ class SqliteStore final : public QueuedReadStore {
     // and 11-24% at 40-70% of that rate, where commits without it hold one to three rows
     // (docs/performance.md).
     std::chrono::microseconds batch_wait{0};
+    // The writer's page cache, in MiB. New e-mails land all over the e-mail index, one leaf a
+    // row: a leaf missing from this cache is read back from the file, and the insert, with
+    // every insert queued behind it, waits for the disk whenever the kernel has dropped that
+    // page from its own cache. 256 MiB holds the index of about 4 million subscribers. Pages
+    // are allocated as they are first read, so a smaller database costs no more
+    // (docs/performance-history.md, twenty-fifth round).
+    int writer_cache_mib = 256;
   };
 
   // Opens the file, applies the schema and starts the threads; throws on failure.
@@ -76,6 +83,11 @@ class SqliteStore final : public QueuedReadStore {
   void run_writer();
   void run_checkpointer();
   // Empties the log file if it is larger than log_cut_back_bytes_; on the checkpointer thread.
+  // Copies the log in passes beside the writer, then starts it again from its beginning,
+  // holding commits back, unless the passes show the disk behind the inserts. Called after a
+  // pass found the log at `log_frames` pages, `copied_frames` of them copied. Returns
+  // SQLite's result code.
+  int restart_log(sqlite3* db, int log_frames, int copied_frames);
   void cut_back_log_if_grown(sqlite3* db);
   void run_reader(std::size_t index);
   // sqlite3_wal_hook callback: runs on the writer thread after every commit.

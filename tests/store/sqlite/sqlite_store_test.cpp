@@ -195,14 +195,15 @@ using SqliteUrlTest = SqliteStoreTest;
 TEST_F(SqliteUrlTest, BatchWaitFromZeroTo100000IsAcceptedAndDescribed) {
   const std::string prefix = "sqlite:" + path_ + "?synchronous=normal&checkpoint_pages=8000";
   EXPECT_EQ(open_store({"sqlite:" + path_}, metrics_)->describe(),
-            prefix + "&batch_wait_us=0");  // the default
+            prefix + "&batch_wait_us=0&writer_cache_mb=256");  // the defaults
   for (const std::string value : {"0", "1000", "100000"}) {
     EXPECT_EQ(open_store({"sqlite:" + path_ + "?batch_wait_us=" + value}, metrics_)->describe(),
-              prefix + "&batch_wait_us=" + value);
+              prefix + "&batch_wait_us=" + value + "&writer_cache_mb=256");
   }
   EXPECT_EQ(
       open_store({"sqlite:" + path_ + "?batch_wait_us=250&synchronous=full"}, metrics_)->describe(),
-      "sqlite:" + path_ + "?synchronous=full&checkpoint_pages=8000&batch_wait_us=250");
+      "sqlite:" + path_ +
+          "?synchronous=full&checkpoint_pages=8000&batch_wait_us=250&writer_cache_mb=256");
 }
 
 TEST_F(SqliteUrlTest, BadBatchWaitIsRefusedWithAMessageNamingIt) {
@@ -212,6 +213,27 @@ TEST_F(SqliteUrlTest, BadBatchWaitIsRefusedWithAMessageNamingIt) {
       ADD_FAILURE() << "expected a ConfigError for '" << value << "'";
     } catch (const ConfigError& e) {
       EXPECT_THAT(e.what(), HasSubstr("batch_wait_us"));
+      EXPECT_THAT(e.what(), HasSubstr("'" + value + "'"));
+    }
+  }
+}
+
+TEST_F(SqliteUrlTest, WriterCacheFrom1To65536MiBIsAcceptedAndDescribed) {
+  const std::string prefix =
+      "sqlite:" + path_ + "?synchronous=normal&checkpoint_pages=8000&batch_wait_us=0";
+  for (const std::string value : {"1", "64", "65536"}) {
+    EXPECT_EQ(open_store({"sqlite:" + path_ + "?writer_cache_mb=" + value}, metrics_)->describe(),
+              prefix + "&writer_cache_mb=" + value);
+  }
+}
+
+TEST_F(SqliteUrlTest, BadWriterCacheIsRefusedWithAMessageNamingIt) {
+  for (const std::string value : {"0", "65537", "abc", "", "-1", "64mb"}) {
+    try {
+      open_store({"sqlite:" + path_ + "?writer_cache_mb=" + value}, metrics_);
+      ADD_FAILURE() << "expected a ConfigError for '" << value << "'";
+    } catch (const ConfigError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("writer_cache_mb"));
       EXPECT_THAT(e.what(), HasSubstr("'" + value + "'"));
     }
   }
