@@ -321,6 +321,8 @@ int main(int argc, char** argv) {
   if (schedule.open_loop) {  // no reallocation while the schedule runs
     for (auto& s : stats) {
       s.latency_us.reserve(schedule.total_slots / options.threads + 1024);
+      if (driver.record_timeline)
+        s.timeline.reserve(schedule.total_slots / options.threads + 1024);
       for (std::size_t op = 0; op < bench::kOpCount; ++op) {
         if (mix->contains(static_cast<bench::Op>(op)))
           s.latency_us_by_op[op].reserve(schedule.total_slots / options.threads + 1024);

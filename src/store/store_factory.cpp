@@ -46,9 +46,10 @@ void apply_sqlite_options(std::string_view query, sqlite::SqliteStore::Options& 
     } else if (option.starts_with(kWriterCache)) {
       const std::string_view value = option.substr(kWriterCache.size());
       const auto mib = text::parse_uint64(value);
-      if (!mib || *mib < 1 || *mib > 65'536) {
+      // At most 2047: SQLite reports the cache's use in an int, which the warming reads.
+      if (!mib || *mib < 1 || *mib > 2'047) {
         throw ConfigError(
-            "SQLite store option writer_cache_mb must be a number from 1 to 65536, not '" +
+            "SQLite store option writer_cache_mb must be a number from 1 to 2047, not '" +
             std::string(value) + "'");
       }
       options.writer_cache_mib = static_cast<int>(*mib);

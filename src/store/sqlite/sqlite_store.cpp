@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -17,7 +18,6 @@
 #include "util/log.h"
 #include "util/stop_threads.h"
 #include "util/thread_name.h"
-#include "util/thread_priority.h"
 
 namespace subscriberd::store::sqlite {
 namespace {
@@ -58,19 +58,16 @@ constexpr auto kQuietBeforeCutBack = std::chrono::seconds(2);
 // latency spike can be matched to it); the shorter ones only go to the metric.
 constexpr auto kLoggedRestartHold = std::chrono::milliseconds(100);
 
-// The checkpointer's work can wait for the CPUs while requests are being answered: at this
-// niceness above the process's, when the two cores are contended the writer and the network
-// threads run first (POST new 5-10% faster in two pairs of trials on the benchmark's machine;
-// docs/performance-history.md, twenty-fifth round). It still gets about a quarter of a core
-// against one busy thread, more than it takes at full load.
-constexpr int kCheckpointerNiceness = 5;
-
 // Waiting for a lock: tries 100 us apart. The writer waits up to 5 s (as busy_timeout would);
 // a restarting checkpoint, which holds commits back while it waits for readers to leave the
 // log, gives up after about 20 ms and tries again at its next turn.
 constexpr auto kBusyPoll = std::chrono::microseconds(100);
 constexpr int kWriterBusyTries = 50'000;
 constexpr int kCheckpointBusyTries = 200;
+
+// The writer's cache is warmed this many rows of the e-mail index at a time (about 20 leaves:
+// well under a millisecond from the kernel's cache, some milliseconds from the disk).
+constexpr std::int64_t kWarmSliceRows = 1024;
 
 constexpr std::string_view kColumns = "id, email, name, last_name, status, created_at";
 
@@ -129,8 +126,8 @@ class SqliteStore::Writer {
                 "INSERT INTO subscribers (id, email, name, last_name, status, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING"),
         select_by_email_(db_.get(), select_sql("WHERE email = ?")),
-        add_to_count_(db_.get(),
-                      "UPDATE subscriber_counts SET total = total + ? WHERE status = ?") {
+        add_to_count_(db_.get(), "UPDATE subscriber_counts SET total = total + ? WHERE status = ?"),
+        warm_(db_.get(), "SELECT email FROM subscribers WHERE email > ? ORDER BY email LIMIT ?") {
     // A larger cache than the readers' (Options::writer_cache_mib): it keeps the e-mail
     // index's leaves, and reads fewer pages back from the files. Only where the truncations
     // that find nothing are skipped: those walk the whole cache, and with SQLite's own a
@@ -142,33 +139,49 @@ class SqliteStore::Writer {
 
   sqlite3* handle() const { return db_.get(); }
 
-  // Reads the e-mail index into this connection's cache, in key order, until the index ends or
-  // the cache is nine tenths full; returns the rows scanned. A new e-mail's leaf is then in
-  // the cache from the first insert on: cold, each insert read it back from the file, and
-  // after a restart the first seconds of inserts waited on the disk, scattered reads one leaf
-  // at a time, while this reads the same pages in one go (docs/performance-history.md,
-  // twenty-fifth round).
-  std::int64_t warm_cache(int cache_mib) {
-    const std::int64_t enough = std::int64_t{cache_mib} * 1024 * 1024 / 10 * 9;
-    Statement scan(db_.get(), "SELECT email FROM subscribers INDEXED BY subscribers_email");
-    sqlite3_stmt* stmt = scan.fresh();
-    ResetOnExit reset(stmt);
-    std::int64_t rows = 0;
-    int rc = SQLITE_ROW;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-      if (++rows % 4096 == 0 && cache_bytes() >= enough)
-        break;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-      log::warn("sqlite writer cache: warming stopped", {{"detail", sqlite3_errmsg(db_.get())}});
-    return rows;
+  // Filling this connection's cache with the e-mail index, in key order, a slice at a time,
+  // until the index ends or the cache is nine tenths full. A new e-mail's leaf is then in the
+  // cache from the first insert on: cold, each insert read its leaf back from the file, and
+  // after a start, or after a cut-back of the log (which makes SQLite drop this cache), the
+  // first seconds of inserts waited on the disk one leaf at a time
+  // (docs/performance-history.md, twenty-fifth round). The writer thread runs a slice only
+  // while no insert is queued, so an insert waits for one slice at most.
+  void start_warming() {
+    warm_after_ = std::string();
+    warm_rows_ = 0;
+    warm_started_ = std::chrono::steady_clock::now();
   }
+  bool warming() const { return warm_after_.has_value(); }
 
-  std::int64_t cache_bytes() const {
-    int used = 0;
-    int highest = 0;
-    sqlite3_db_status(db_.get(), SQLITE_DBSTATUS_CACHE_USED, &used, &highest, 0);
-    return used;
+  // One slice of the warming. When it ends the warming, logs what it read.
+  void warm_slice(int cache_mib) {
+    const std::int64_t enough = std::int64_t{cache_mib} * 1024 * 1024 / 10 * 9;
+    sqlite3_stmt* stmt = warm_.fresh();
+    ResetOnExit reset(stmt);
+    warm_.bind(1, *warm_after_);
+    warm_.bind(2, std::int64_t{kWarmSliceRows});
+    int rc = SQLITE_ROW;
+    std::int64_t rows = 0;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      ++rows;
+      if (rows == kWarmSliceRows)
+        warm_after_->assign(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)),
+                            static_cast<std::size_t>(sqlite3_column_bytes(stmt, 0)));
+    }
+    warm_rows_ += rows;
+    const bool failed = rc != SQLITE_DONE;
+    if (!failed && rows == kWarmSliceRows && cache_bytes() < enough)
+      return;  // more to read
+    if (failed)
+      log::warn("sqlite writer cache: warming stopped", {{"detail", sqlite3_errmsg(db_.get())}});
+    if (warm_rows_ > 0)  // not for a new, empty database
+      log::info("sqlite writer cache warmed",
+                {{"rows", std::to_string(warm_rows_)},
+                 {"mb", std::to_string(cache_bytes() / (1024 * 1024))},
+                 {"ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::steady_clock::now() - warm_started_)
+                                           .count())}});
+    warm_after_.reset();
   }
 
   // Applies the schema; run once before any other connection is opened.
@@ -252,8 +265,19 @@ class SqliteStore::Writer {
     return true;
   }
 
+  // What SQLite's cache holds, in bytes. (An int inside SQLite: hence writer_cache_mb's bound.)
+  std::int64_t cache_bytes() const {
+    int used = 0;
+    int highest = 0;
+    sqlite3_db_status(db_.get(), SQLITE_DBSTATUS_CACHE_USED, &used, &highest, 0);
+    return used;
+  }
+
   Connection db_;
-  Statement begin_, commit_, rollback_, insert_, select_by_email_, add_to_count_;
+  Statement begin_, commit_, rollback_, insert_, select_by_email_, add_to_count_, warm_;
+  std::optional<std::string> warm_after_;  // warming: the last e-mail read; none: not warming
+  std::int64_t warm_rows_ = 0;
+  std::chrono::steady_clock::time_point warm_started_;
 };
 
 // A reading connection and its prepared statements; used by one reader thread only.
@@ -379,16 +403,9 @@ SqliteStore::SqliteStore(Options options, metrics::Registry& metrics)
   Writer::apply_schema(options_.path);
   writer_ = std::make_unique<Writer>(options_.path, options_.synchronous, walks_skipped,
                                      options_.writer_cache_mib);
-  if (walks_skipped) {  // with SQLite's own cache, the writer's is no larger than a reader's
-    const auto started = std::chrono::steady_clock::now();
-    const std::int64_t rows = writer_->warm_cache(options_.writer_cache_mib);
-    log::info("sqlite writer cache warmed",
-              {{"rows", std::to_string(rows)},
-               {"mb", std::to_string(writer_->cache_bytes() / (1024 * 1024))},
-               {"ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         std::chrono::steady_clock::now() - started)
-                                         .count())}});
-  }
+  // With SQLite's own cache, the writer's is no larger than a reader's: nothing to warm.
+  writer_cache_warmable_ = walks_skipped;
+  warm_writer_cache_ = walks_skipped;  // before the writer thread starts: no lock needed
   // Replaces SQLite's automatic checkpoint, which would run on the writer thread.
   sqlite3_wal_hook(writer_->handle(), &SqliteStore::on_commit, this);
   // When the log starts again it is overwritten from its beginning; its file keeps the size
@@ -419,8 +436,6 @@ SqliteStore::SqliteStore(Options options, metrics::Registry& metrics)
   });
   checkpointer_thread_ = std::thread([this] {
     util::name_this_thread("sqlite-ckpt");
-    if (!util::lower_this_thread_priority(kCheckpointerNiceness))
-      log::warn("sqlite checkpointer: its priority could not be lowered; it runs as the others");
     run_checkpointer();
   });
   for (std::size_t i = 0; i < readers_.size(); ++i) {
@@ -462,9 +477,20 @@ void SqliteStore::run_writer() {
   for (;;) {
     {
       std::unique_lock lock(write_mutex_);
-      write_ready_.wait(lock, [&] { return !write_queue_.empty() || stopping_; });
-      if (write_queue_.empty())
-        return;  // stopping, and every accepted insert is done
+      write_ready_.wait(lock, [&] {
+        return !write_queue_.empty() || stopping_ || warm_writer_cache_ || writer_->warming();
+      });
+      if (write_queue_.empty()) {
+        if (stopping_)
+          return;  // every accepted insert is done
+        // Idle: warm the cache a slice at a time, answering any insert that comes meanwhile.
+        const bool from_start = std::exchange(warm_writer_cache_, false);
+        lock.unlock();
+        if (from_start)
+          writer_->start_warming();
+        writer_->warm_slice(options_.writer_cache_mib);
+        continue;
+      }
       wait_for_fuller_batch(lock, write_ready_, write_queue_, stopping_, last_batch,
                             options_.max_batch, options_.batch_wait);
       if (write_queue_.size() <= options_.max_batch) {
@@ -549,7 +575,7 @@ void SqliteStore::run_checkpointer() {
     // The log's size as this pass found it decides, not the size that asked for the pass.
     if (rc == SQLITE_OK &&
         pass.log_frames >= kRestartAfterCheckpoints * options_.checkpoint_frames) {
-      rc = restart_log(db, pass.log_frames, pass.copied_frames);
+      rc = restart_log(db, pass.copied_frames);
     }
     if (rc != SQLITE_OK && rc != SQLITE_BUSY)
       log::warn("sqlite checkpoint failed", {{"detail", sqlite3_errmsg(db)}});
@@ -558,7 +584,7 @@ void SqliteStore::run_checkpointer() {
   }
 }
 
-int SqliteStore::restart_log(sqlite3* db, int log_frames, int copied_frames) {
+int SqliteStore::restart_log(sqlite3* db, int copied_frames) {
   // A restart holds commits back from its start to its end: it copies what is left of the
   // log and syncs the database (scattered writes, since new keys land all over the index).
   // Beforehand, without holding anything: sync what the pass before copied (a pass that leaves
@@ -568,7 +594,8 @@ int SqliteStore::restart_log(sqlite3* db, int log_frames, int copied_frames) {
   // pass and sync, it was left the thousands of pages committed during the long first sync,
   // and the slowest commits took 100 to 250 ms; then under 100. See docs/performance.md.)
   int copied = copied_frames;
-  int last_new = log_frames - copied_frames;
+  int log_frames = 0;
+  int last_new = 0;
   sync_files(db);
   int previously_new = 0;
   for (int passes = 0; passes < kMostCatchUpPasses; ++passes) {
@@ -645,6 +672,14 @@ void SqliteStore::cut_back_log_if_grown(sqlite3* db) {
   if (cut.rc == SQLITE_OK) {
     copied_frames_.store(0, std::memory_order_relaxed);
     cut_back_failing_ = false;
+    // The log's header changed under the writer: its next transaction drops its whole cache.
+    if (writer_cache_warmable_) {
+      {
+        std::lock_guard lock(write_mutex_);
+        warm_writer_cache_ = true;
+      }
+      write_ready_.notify_one();
+    }
     const auto done = std::chrono::steady_clock::now();
     auto ms = [](auto duration) {
       return std::to_string(

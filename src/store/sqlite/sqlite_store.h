@@ -82,12 +82,12 @@ class SqliteStore final : public QueuedReadStore {
   void enqueue_read(ReadJob job) override;
   void run_writer();
   void run_checkpointer();
-  // Empties the log file if it is larger than log_cut_back_bytes_; on the checkpointer thread.
   // Copies the log in passes beside the writer, then starts it again from its beginning,
   // holding commits back, unless the passes show the disk behind the inserts. Called after a
-  // pass found the log at `log_frames` pages, `copied_frames` of them copied. Returns
-  // SQLite's result code.
-  int restart_log(sqlite3* db, int log_frames, int copied_frames);
+  // pass found the log past a restart's worth with `copied_frames` of it copied; on the
+  // checkpointer thread. Returns SQLite's result code.
+  int restart_log(sqlite3* db, int copied_frames);
+  // Empties the log file if it is larger than log_cut_back_bytes_; on the checkpointer thread.
   void cut_back_log_if_grown(sqlite3* db);
   void run_reader(std::size_t index);
   // sqlite3_wal_hook callback: runs on the writer thread after every commit.
@@ -102,6 +102,10 @@ class SqliteStore final : public QueuedReadStore {
   std::condition_variable write_ready_;
   std::vector<PendingInsert> write_queue_;
   bool stopping_ = false;  // guarded by both queue mutexes' owners: set under each
+  // The writer is to fill its cache from the e-mail index again, from the start, while idle:
+  // at open, and after each cut-back of the log. Guarded by write_mutex_.
+  bool warm_writer_cache_ = false;
+  bool writer_cache_warmable_ = false;  // set at open: the writer's cache is the larger one
 
   std::mutex checkpoint_mutex_;
   std::condition_variable checkpoint_wanted_;
