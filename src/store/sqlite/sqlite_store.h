@@ -59,7 +59,7 @@ class SqliteStore final : public QueuedReadStore {
     // The writer's page cache, in MiB. New e-mails land all over the e-mail index, one leaf a
     // row: a leaf missing from this cache is read back from the file, and the insert, with
     // every insert queued behind it, waits for the disk whenever the kernel has dropped that
-    // page from its own cache. 256 MiB holds the index of about 4 million subscribers. Pages
+    // page from its own cache. 256 MiB holds the index of about 3.8 million subscribers. Pages
     // are allocated as they are first read, so a smaller database costs no more
     // (docs/performance-history.md, twenty-fifth round).
     int writer_cache_mib = 256;
