@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -206,16 +207,22 @@ TEST_F(SqliteUrlTest, BatchWaitFromZeroTo100000IsAcceptedAndDescribed) {
           "?synchronous=full&checkpoint_pages=8000&batch_wait_us=250&writer_cache_mb=256");
 }
 
-TEST_F(SqliteUrlTest, BadBatchWaitIsRefusedWithAMessageNamingIt) {
-  for (const std::string value : {"100001", "abc", "", "01000", "-1", "1000us"}) {
+// Each value of `option` is refused with a ConfigError that names the option and the value.
+void expect_refused(const std::string& path, metrics::Registry& metrics, const std::string& option,
+                    std::initializer_list<std::string> values) {
+  for (const std::string& value : values) {
     try {
-      open_store({"sqlite:" + path_ + "?batch_wait_us=" + value}, metrics_);
+      open_store({"sqlite:" + path + "?" + option + "=" + value}, metrics);
       ADD_FAILURE() << "expected a ConfigError for '" << value << "'";
     } catch (const ConfigError& e) {
-      EXPECT_THAT(e.what(), HasSubstr("batch_wait_us"));
+      EXPECT_THAT(e.what(), HasSubstr(option));
       EXPECT_THAT(e.what(), HasSubstr("'" + value + "'"));
     }
   }
+}
+
+TEST_F(SqliteUrlTest, BadBatchWaitIsRefusedWithAMessageNamingIt) {
+  expect_refused(path_, metrics_, "batch_wait_us", {"100001", "abc", "", "01000", "-1", "1000us"});
 }
 
 TEST_F(SqliteUrlTest, WriterCacheFrom1To2047MiBIsAcceptedAndDescribed) {
@@ -228,15 +235,7 @@ TEST_F(SqliteUrlTest, WriterCacheFrom1To2047MiBIsAcceptedAndDescribed) {
 }
 
 TEST_F(SqliteUrlTest, BadWriterCacheIsRefusedWithAMessageNamingIt) {
-  for (const std::string value : {"0", "2048", "abc", "", "-1", "64mb"}) {
-    try {
-      open_store({"sqlite:" + path_ + "?writer_cache_mb=" + value}, metrics_);
-      ADD_FAILURE() << "expected a ConfigError for '" << value << "'";
-    } catch (const ConfigError& e) {
-      EXPECT_THAT(e.what(), HasSubstr("writer_cache_mb"));
-      EXPECT_THAT(e.what(), HasSubstr("'" + value + "'"));
-    }
-  }
+  expect_refused(path_, metrics_, "writer_cache_mb", {"0", "2048", "abc", "", "-1", "64mb"});
 }
 
 // --- the writer's cache ------------------------------------------------------------------------
