@@ -1,5 +1,6 @@
 #include "store/store_factory.h"
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -13,46 +14,38 @@ namespace subscriberd::store {
 
 namespace {
 
+// The number after "NAME=" in `option`, from `min` to `max`; a ConfigError naming the option
+// and the value otherwise.
+std::uint64_t sqlite_number(std::string_view option, std::string_view name, std::uint64_t min,
+                            std::uint64_t max) {
+  const std::string_view value = option.substr(name.size() + 1);
+  const auto number = text::parse_uint64(value);
+  if (!number || *number < min || *number > max) {
+    throw ConfigError("SQLite store option " + std::string(name) + " must be a number from " +
+                      std::to_string(min) + " to " + std::to_string(max) + ", not '" +
+                      std::string(value) + "'");
+  }
+  return *number;
+}
+
 // "synchronous=normal|full&checkpoint_pages=N&batch_wait_us=N&writer_cache_mb=N", in any
 // order.
 void apply_sqlite_options(std::string_view query, sqlite::SqliteStore::Options& options) {
-  constexpr std::string_view kCheckpointPages = "checkpoint_pages=";
-  constexpr std::string_view kBatchWait = "batch_wait_us=";
-  constexpr std::string_view kWriterCache = "writer_cache_mb=";
   for (std::string_view option : text::split(query, '&')) {
     if (option == "synchronous=full") {
       options.synchronous = sqlite::Synchronous::kFull;
     } else if (option == "synchronous=normal") {
       options.synchronous = sqlite::Synchronous::kNormal;
-    } else if (option.starts_with(kCheckpointPages)) {
-      const std::string_view value = option.substr(kCheckpointPages.size());
-      const auto pages = text::parse_uint64(value);
-      if (!pages || *pages < 10 || *pages > 1'000'000) {
-        throw ConfigError(
-            "SQLite store option checkpoint_pages must be a number from 10 to "
-            "1000000, not '" +
-            std::string(value) + "'");
-      }
-      options.checkpoint_frames = static_cast<int>(*pages);
-    } else if (option.starts_with(kBatchWait)) {
-      const std::string_view value = option.substr(kBatchWait.size());
-      const auto micros = text::parse_uint64(value);
-      if (!micros || *micros > 100'000) {
-        throw ConfigError(
-            "SQLite store option batch_wait_us must be a number from 0 to 100000, not '" +
-            std::string(value) + "'");
-      }
-      options.batch_wait = std::chrono::microseconds(*micros);
-    } else if (option.starts_with(kWriterCache)) {
-      const std::string_view value = option.substr(kWriterCache.size());
-      const auto mib = text::parse_uint64(value);
+    } else if (option.starts_with("checkpoint_pages=")) {
+      options.checkpoint_frames =
+          static_cast<int>(sqlite_number(option, "checkpoint_pages", 10, 1'000'000));
+    } else if (option.starts_with("batch_wait_us=")) {
+      options.batch_wait =
+          std::chrono::microseconds(sqlite_number(option, "batch_wait_us", 0, 100'000));
+    } else if (option.starts_with("writer_cache_mb=")) {
       // At most 2047: SQLite reports the cache's use in an int, which the warming reads.
-      if (!mib || *mib < 1 || *mib > 2'047) {
-        throw ConfigError(
-            "SQLite store option writer_cache_mb must be a number from 1 to 2047, not '" +
-            std::string(value) + "'");
-      }
-      options.writer_cache_mib = static_cast<int>(*mib);
+      options.writer_cache_mib =
+          static_cast<int>(sqlite_number(option, "writer_cache_mb", 1, 2'047));
     } else {
       throw ConfigError("unknown SQLite store option '" + std::string(option) +
                         "' (known: synchronous=normal|full, checkpoint_pages=N, batch_wait_us=N, "

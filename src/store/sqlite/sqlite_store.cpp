@@ -106,6 +106,11 @@ int publish_copied(std::atomic<int>& copied_frames, const CheckpointPass& pass) 
   return pass.copied_frames;
 }
 
+// A duration as whole milliseconds, for the log.
+std::string ms_text(std::chrono::steady_clock::duration duration) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(duration).count());
+}
+
 std::string select_sql(std::string_view where_and_order) {
   return "SELECT " + std::string(kColumns) + " FROM subscribers " + std::string(where_and_order);
 }
@@ -178,9 +183,7 @@ class SqliteStore::Writer {
       log::info("sqlite writer cache warmed",
                 {{"rows", std::to_string(warm_rows_)},
                  {"mb", std::to_string(cache_bytes() / (1024 * 1024))},
-                 {"ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                           std::chrono::steady_clock::now() - warm_started_)
-                                           .count())}});
+                 {"ms", ms_text(std::chrono::steady_clock::now() - warm_started_)}});
     warm_after_.reset();
   }
 
@@ -629,10 +632,9 @@ int SqliteStore::restart_log(sqlite3* db, int copied_frames) {
     const auto hold = std::chrono::steady_clock::now() - held;
     metrics_.store_log_restart_hold_seconds.observe(std::chrono::duration<double>(hold).count());
     if (hold >= kLoggedRestartHold) {
-      log::info("sqlite log restart held commits",
-                {{"ms", std::to_string(
-                            std::chrono::duration_cast<std::chrono::milliseconds>(hold).count())},
-                 {"frames_copied", std::to_string(restart.log_frames - copied)}});
+      log::info(
+          "sqlite log restart held commits",
+          {{"ms", ms_text(hold)}, {"frames_copied", std::to_string(restart.log_frames - copied)}});
     }
   }
   // Done: the writer's next commit starts the log again (and on_commit sees it shrink). The
@@ -672,6 +674,14 @@ void SqliteStore::cut_back_log_if_grown(sqlite3* db) {
   if (cut.rc == SQLITE_OK) {
     copied_frames_.store(0, std::memory_order_relaxed);
     cut_back_failing_ = false;
+    const auto done = std::chrono::steady_clock::now();
+    log::info("sqlite log cut back", {{"bytes", std::to_string(log_bytes)},
+                                      {"ms", ms_text(done - started)},
+                                      {"commits_held_ms", ms_text(done - held)}});
+    metrics_.store_checkpoint_seconds.observe(
+        std::chrono::duration<double>(done - started).count());
+    metrics_.store_log_restart_hold_seconds.observe(
+        std::chrono::duration<double>(done - held).count());
     // The log's header changed under the writer: its next transaction drops its whole cache.
     if (writer_cache_warmable_) {
       {
@@ -680,18 +690,6 @@ void SqliteStore::cut_back_log_if_grown(sqlite3* db) {
       }
       write_ready_.notify_one();
     }
-    const auto done = std::chrono::steady_clock::now();
-    auto ms = [](auto duration) {
-      return std::to_string(
-          std::chrono::duration_cast<std::chrono::milliseconds>(duration).count());
-    };
-    log::info("sqlite log cut back", {{"bytes", std::to_string(log_bytes)},
-                                      {"ms", ms(done - started)},
-                                      {"commits_held_ms", ms(done - held)}});
-    metrics_.store_checkpoint_seconds.observe(
-        std::chrono::duration<double>(done - started).count());
-    metrics_.store_log_restart_hold_seconds.observe(
-        std::chrono::duration<double>(done - held).count());
   } else if ((cut.rc & 0xFF) != SQLITE_BUSY && !cut_back_failing_) {
     // Said once, not at every quiet spell while it lasts.
     cut_back_failing_ = true;
