@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "store/sqlite/page_cache.h"
+#include "store/sqlite/restart_policy.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_handle.h"
 #include "store/sqlite/wal_write_buffer.h"
@@ -26,28 +27,6 @@ namespace {
 constexpr std::size_t kMaxQueuedPerBatch = 64;
 constexpr std::size_t kMaxQueuedReads = 65'536;
 
-// Copying concurrently with the writer never quite catches up with it, and the log only
-// starts again from its beginning once it is wholly copied. Past this many times the
-// checkpoint size, the checkpointer holds new commits back while it copies and syncs the rest
-// (unheld passes did most of the work), and the log starts again. The passes run beside the
-// writer, so the log keeps growing until then, as far as the disk lets it fall behind
-// (docs/architecture.md has the figures). Each hold stalls every insert (10-250 ms, most
-// 25-100, under sustained inserts on the benchmark's machine): at 8 rather than 4 there are
-// half as many, for a log file of about twice the size (docs/performance-history.md,
-// twenty-fourth round).
-constexpr int kRestartAfterCheckpoints = 8;
-// Before a restart, unheld copy-and-sync passes go on until one finds at most this share of
-// a checkpoint new, or no less than the one before (a pass never takes in less than what was
-// committed during a sync, so on a busy disk they level off instead of reaching that share),
-// or until this many have run.
-constexpr int kRestartRemainderDivisor = 8;
-constexpr int kMostCatchUpPasses = 8;
-// A restart goes ahead when the passes before it leave at most this share of a checkpoint to
-// copy while commits are held (4,000 pages at the default; restarts that copied 10,000-12,000
-// held commits 117-123 ms on the benchmark's machine), or once the passes find the log past
-// this many times the checkpoint size (about 0.8 GB at the default) however much is left.
-constexpr int kMostHeldCheckpointDivisor = 2;
-constexpr int kForcedRestartAfterCheckpoints = 24;
 // Once no checkpoint has been asked for this long (fewer than a checkpoint's worth of pages
 // committed: at the default, under about 4,000 a second), the checkpointer empties a log file
 // that grew past a restart's worth of checkpoints and one more (after a burst of inserts, or a
@@ -420,7 +399,8 @@ SqliteStore::SqliteStore(Options options, metrics::Registry& metrics)
   // inserts have gone quiet (cut_back_log_if_grown; docs/performance-history.md,
   // twenty-third round).
   exec(writer_->handle(), "PRAGMA journal_size_limit = -1");
-  log_cut_back_bytes_ = std::int64_t{kRestartAfterCheckpoints + 1} * options_.checkpoint_frames *
+  log_cut_back_bytes_ = std::int64_t{RestartPolicy::kRestartAfterCheckpoints + 1} *
+                        options_.checkpoint_frames *
                         (query_int(writer_->handle(), "PRAGMA page_size") + 24);
   checkpoint_db_ = open_connection(options_.path, false, options_.synchronous);
   // The log's name as SQLite resolved it (a URI filename, a symbolic link), not the option's.
@@ -576,8 +556,7 @@ void SqliteStore::run_checkpointer() {
     if (rc == SQLITE_OK)
       publish_copied(copied_frames_, pass);
     // The log's size as this pass found it decides, not the size that asked for the pass.
-    if (rc == SQLITE_OK &&
-        pass.log_frames >= kRestartAfterCheckpoints * options_.checkpoint_frames) {
+    if (rc == SQLITE_OK && RestartPolicy(options_.checkpoint_frames).restart_due(pass.log_frames)) {
       rc = restart_log(db, pass.copied_frames);
     }
     if (rc != SQLITE_OK && rc != SQLITE_BUSY)
@@ -596,31 +575,24 @@ int SqliteStore::restart_log(sqlite3* db, int copied_frames) {
   // no less than the one before; the restart is then left about that much. (With a single
   // pass and sync, it was left the thousands of pages committed during the long first sync,
   // and the slowest commits took 100 to 250 ms; then under 100. See docs/performance.md.)
+  const RestartPolicy policy(options_.checkpoint_frames);
   int copied = copied_frames;
   int log_frames = 0;
-  int last_new = 0;
+  int taken_in = 0;
   sync_files(db);
-  int previously_new = 0;
-  for (int passes = 0; passes < kMostCatchUpPasses; ++passes) {
+  for (int pass = 0, taken_in_before = 0;; ++pass, taken_in_before = taken_in) {
     const CheckpointPass catch_up = checkpoint(db, SQLITE_CHECKPOINT_PASSIVE);
     if (catch_up.rc != SQLITE_OK)
       return catch_up.rc;
-    last_new = catch_up.copied_frames - copied;
+    taken_in = catch_up.copied_frames - copied;
     log_frames = catch_up.log_frames;
     copied = publish_copied(copied_frames_, catch_up);
     sync_files(db);
-    const bool little_new = last_new <= options_.checkpoint_frames / kRestartRemainderDivisor;
-    const bool levelled_off = passes > 0 && last_new >= previously_new;
-    if (little_new || levelled_off)
+    if (policy.catch_up_done(pass, taken_in, taken_in_before))
       break;
-    previously_new = last_new;
   }
-  // Passes that level off at much more than that mean the disk is behind the inserts: the
-  // restart would copy and sync as much again while holding every commit (132,814 pages for
-  // 790 ms, once: docs/performance-history.md, twenty-fifth round). It waits for a later
-  // turn instead, unless the log has reached its bound.
-  const bool short_hold = last_new <= options_.checkpoint_frames / kMostHeldCheckpointDivisor;
-  if (!short_hold && log_frames < kForcedRestartAfterCheckpoints * options_.checkpoint_frames) {
+  // Passes that levelled off high: the disk is behind, and the restart waits for a later turn.
+  if (!policy.restart_now(taken_in, log_frames)) {
     metrics_.store_log_restarts_postponed.inc();
     return SQLITE_OK;
   }
