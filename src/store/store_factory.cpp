@@ -19,13 +19,9 @@ namespace {
 std::uint64_t sqlite_number(std::string_view option, std::string_view name, std::uint64_t min,
                             std::uint64_t max) {
   const std::string_view value = option.substr(name.size() + 1);
-  const auto number = text::parse_uint64(value);
-  if (!number || *number < min || *number > max) {
-    throw ConfigError("SQLite store option " + std::string(name) + " must be a number from " +
-                      std::to_string(min) + " to " + std::to_string(max) + ", not '" +
-                      std::string(value) + "'");
-  }
-  return *number;
+  if (const auto number = text::parse_bounded(value, min, max))
+    return *number;
+  throw ConfigError("SQLite store option " + text::bounds_message(name, min, max, value));
 }
 
 // "synchronous=normal|full&checkpoint_pages=N&batch_wait_us=N&writer_cache_mb=N", in any

@@ -154,4 +154,18 @@ std::optional<std::uint64_t> parse_uint64(std::string_view s) {
   return value;
 }
 
+std::optional<std::uint64_t> parse_bounded(std::string_view s, std::uint64_t min,
+                                           std::uint64_t max) {
+  const std::optional<std::uint64_t> value = parse_uint64(s);
+  if (!value || *value < min || *value > max)
+    return std::nullopt;
+  return value;
+}
+
+std::string bounds_message(std::string_view what, std::uint64_t min, std::uint64_t max,
+                           std::string_view s) {
+  return std::string(what) + " must be a number from " + std::to_string(min) + " to " +
+         std::to_string(max) + ", not '" + std::string(s) + "'";
+}
+
 }  // namespace subscriberd::text

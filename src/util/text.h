@@ -35,4 +35,12 @@ std::vector<std::string_view> split(std::string_view s, char separator);
 // Parses a canonical unsigned decimal ("0" or no leading zeros), rejecting overflow.
 std::optional<std::uint64_t> parse_uint64(std::string_view s);
 
+// parse_uint64, and from `min` to `max`; nullopt otherwise. The configuration's numbers.
+std::optional<std::uint64_t> parse_bounded(std::string_view s, std::uint64_t min,
+                                           std::uint64_t max);
+
+// Why parse_bounded refused `s`: "<what> must be a number from <min> to <max>, not '<s>'".
+std::string bounds_message(std::string_view what, std::uint64_t min, std::uint64_t max,
+                           std::string_view s);
+
 }  // namespace subscriberd::text

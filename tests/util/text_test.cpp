@@ -197,6 +197,28 @@ TEST(ParseUint64, RejectsAnythingElse) {
   }
 }
 
+TEST(ParseBounded, TakesTheBoundsThemselvesAndWhatLiesBetween) {
+  EXPECT_EQ(parse_bounded("1", 1, 16), 1u);
+  EXPECT_EQ(parse_bounded("9", 1, 16), 9u);
+  EXPECT_EQ(parse_bounded("16", 1, 16), 16u);
+  EXPECT_EQ(parse_bounded("0", 0, 0), 0u);
+}
+
+TEST(ParseBounded, RefusesWhatLiesOutsideOrIsNoCanonicalNumber) {
+  EXPECT_EQ(parse_bounded("0", 1, 16), std::nullopt);
+  EXPECT_EQ(parse_bounded("17", 1, 16), std::nullopt);
+  EXPECT_EQ(parse_bounded("08", 1, 16), std::nullopt);
+  EXPECT_EQ(parse_bounded("", 0, 16), std::nullopt);
+  EXPECT_EQ(parse_bounded("-1", 0, 16), std::nullopt);
+  EXPECT_EQ(parse_bounded("18446744073709551616", 0, std::numeric_limits<std::uint64_t>::max()),
+            std::nullopt);
+}
+
+TEST(BoundsMessage, NamesWhatTheBoundsAndTheValue) {
+  EXPECT_EQ(bounds_message("writer_cache_mb", 1, 2047, "4096"),
+            "writer_cache_mb must be a number from 1 to 2047, not '4096'");
+}
+
 TEST(Split, GivesThePiecesBetweenSeparatorsEmptyOnesIncluded) {
   using Pieces = std::vector<std::string_view>;
   EXPECT_EQ(split("a=1&b=2", '&'), (Pieces{"a=1", "b=2"}));

@@ -7,13 +7,9 @@ namespace {
 
 std::uint64_t number(std::string_view text, std::uint64_t min, std::uint64_t max,
                      std::string_view what) {
-  auto value = text::parse_uint64(text);
-  if (!value || *value < min || *value > max) {
-    throw UrlError("redis URL: " + std::string(what) + " must be a number from " +
-                   std::to_string(min) + " to " + std::to_string(max) + ", not '" +
-                   std::string(text) + "'");
-  }
-  return *value;
+  if (const auto value = text::parse_bounded(text, min, max))
+    return *value;
+  throw UrlError("redis URL: " + text::bounds_message(what, min, max, text));
 }
 
 void apply_option(RedisUrl& url, std::string_view option) {

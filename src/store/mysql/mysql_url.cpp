@@ -1,24 +1,11 @@
 #include "store/mysql/mysql_url.h"
 
-#include <charconv>
-
 #include "util/text.h"
 
 namespace subscriberd::store::mysql {
 namespace {
 
 constexpr std::string_view kScheme = "mysql://";
-
-template <typename T>
-bool parse_number(std::string_view text, T min, T max, T& out) {
-  T value{};
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max) {
-    return false;
-  }
-  out = value;
-  return true;
-}
 
 // Percent-encodes what would otherwise end a URL component (for describe()).
 std::string encode_component(std::string_view s) {
@@ -50,29 +37,31 @@ bool apply_option(Endpoint& endpoint, std::string_view name, const std::string& 
     return true;
   }
   if (name == "writers") {
-    if (!parse_number<std::size_t>(value, 1, 16, endpoint.writers)) {
+    const auto writers = text::parse_bounded(value, 1, 16);
+    if (!writers) {
       error = "option 'writers' must be a number from 1 to 16";
       return false;
     }
+    endpoint.writers = static_cast<std::size_t>(*writers);
     return true;
   }
   if (name == "connect_timeout" || name == "io_timeout") {
-    long long seconds = 0;
-    if (!parse_number<long long>(value, 1, 3600, seconds)) {
+    const auto seconds = text::parse_bounded(value, 1, 3600);
+    if (!seconds) {
       error = "option '" + std::string(name) + "' must be a number of seconds from 1 to 3600";
       return false;
     }
     (name == "connect_timeout" ? endpoint.connect_timeout : endpoint.io_timeout) =
-        std::chrono::seconds(seconds);
+        std::chrono::seconds(*seconds);
     return true;
   }
   if (name == "batch_wait_us") {
-    long long micros = 0;
-    if (!parse_number<long long>(value, 0, 100'000, micros)) {
+    const auto micros = text::parse_bounded(value, 0, 100'000);
+    if (!micros) {
       error = "option 'batch_wait_us' must be a number of microseconds from 0 to 100000";
       return false;
     }
-    endpoint.batch_wait = std::chrono::microseconds(micros);
+    endpoint.batch_wait = std::chrono::microseconds(*micros);
     return true;
   }
   error = "unknown option '" + std::string(name) +
@@ -204,10 +193,12 @@ std::optional<Endpoint> parse_url(std::string_view url, std::string& error) {
     return std::nullopt;
   }
   if (!port_text.empty() || host_port.ends_with(':')) {
-    if (!parse_number<std::uint16_t>(port_text, 1, 65535, endpoint.port)) {
+    const auto port = text::parse_bounded(port_text, 1, 65535);
+    if (!port) {
       error = "the port must be a number from 1 to 65535";
       return std::nullopt;
     }
+    endpoint.port = static_cast<std::uint16_t>(*port);
   }
   return endpoint;
 }

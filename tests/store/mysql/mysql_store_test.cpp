@@ -132,6 +132,8 @@ TEST(MysqlUrl, RejectsMalformedUrls) {
   EXPECT_NE(parse_error("mysql://app:pw@/db"), "");     // no host, no socket
   EXPECT_NE(parse_error("mysql://app:pw@h/db?colour=red"), "");
   EXPECT_NE(parse_error("mysql://app:pw@h/db?writers=0"), "");
+  EXPECT_NE(parse_error("mysql://app:pw@h/db?writers=08"), "");  // as the other URLs' numbers
+  EXPECT_NE(parse_error("mysql://app:pw@h/db?io_timeout=3601"), "");
   EXPECT_NE(parse_error("mysql://app:pw@h/db?batch_wait_us=100001"), "");
   EXPECT_NE(parse_error("mysql://app:pw@h/db?batch_wait_us=1ms"), "");
   EXPECT_NE(parse_error("mysql://app:pw@h/db?socket="), "");
