@@ -70,6 +70,13 @@ enum class Synchronous : std::uint8_t { kNormal, kFull };
 Connection open_connection(const std::string& path, bool read_only,
                            Synchronous synchronous = Synchronous::kNormal,
                            const char* vfs = nullptr);
+
+// Stops SQLite counting its allocations. By default it counts every one under a process-wide
+// mutex, for sqlite3_memory_used() and a soft heap limit, which the service uses neither of.
+// SQLite takes this setting only before it initializes (its first connection): false when that
+// moment had passed at the first call, and the counting goes on. Later calls return the first
+// one's answer.
+bool turn_off_memory_statistics();
 void exec(sqlite3* db, const char* sql);
 
 // The first column of the first row of a query returning one (a count, a pragma's value);

@@ -375,7 +375,9 @@ class SqliteStore::Reader {
 
 SqliteStore::SqliteStore(Options options, metrics::Registry& metrics)
     : options_(std::move(options)), metrics_(metrics) {
-  // Before SQLite's first connection, when SQLite still accepts a page cache.
+  // Before SQLite's first connection, when SQLite still takes process-wide settings.
+  if (!turn_off_memory_statistics())
+    log::warn("sqlite memory statistics: left on, since SQLite was in use before the store");
   const bool walks_skipped = install_page_cache();
   if (!walks_skipped)
     log::warn("sqlite page cache: SQLite's own, since SQLite was in use before the store");

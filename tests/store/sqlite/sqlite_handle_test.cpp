@@ -1,4 +1,5 @@
-// Opening database files, and reading the page size the store's log bound is derived from.
+// Opening database files, the settings every connection gets, and reading the page size the
+// store's log bound is derived from.
 #include "store/sqlite/sqlite_handle.h"
 
 #include <cstdint>
@@ -31,11 +32,33 @@ std::int64_t count_rows(sqlite3* db, const std::string& email) {
   return sqlite3_column_int64(statement.get(), 0);
 }
 
+// SQLite takes process-wide settings only before it initializes: set here, before main and so
+// before any test in this binary opens a connection, as the store sets it before its first.
+const bool kMemoryStatisticsOff = turn_off_memory_statistics();
+
 class SqliteHandleTest : public ::testing::Test {
  protected:
   test_support::ScratchDir dir_{"subscriberd-sqlite-handle"};
   std::string path_ = dir_.file("subscribers.db");
 };
+
+TEST_F(SqliteHandleTest, ConnectionsLeaveFreedSpaceAsItIs) {
+  // Whatever the build's default: rows are never deleted, and zeroing freed space is waste.
+  for (bool read_only : {false, true}) {
+    Connection db = open_connection(path_, read_only);
+    EXPECT_EQ(query_int(db.get(), "PRAGMA secure_delete"), 0) << "read_only " << read_only;
+  }
+}
+
+TEST_F(SqliteHandleTest, AllocationsAreNotCounted) {
+  ASSERT_TRUE(kMemoryStatisticsOff);
+  EXPECT_TRUE(turn_off_memory_statistics());  // the first call's answer
+  const sqlite3_int64 before = sqlite3_memory_used();
+  Connection db = open_connection(path_, false);
+  apply_schema(db.get());
+  ASSERT_EQ(insert(db.get(), 1, "ada@example.com"), SQLITE_DONE);
+  EXPECT_EQ(sqlite3_memory_used(), before);
+}
 
 TEST_F(SqliteHandleTest, ANewFileReportsThePageSizeItWasMadeWith) {
   std::int64_t reported = 0;
