@@ -77,6 +77,7 @@ Connection open_connection(const std::string& path, bool read_only,
 // moment had passed at the first call, and the counting goes on. Later calls return the first
 // one's answer.
 bool turn_off_memory_statistics();
+
 void exec(sqlite3* db, const char* sql);
 
 // The first column of the first row of a query returning one (a count, a pragma's value);

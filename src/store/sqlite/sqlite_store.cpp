@@ -11,7 +11,6 @@
 #include <utility>
 
 #include "store/sqlite/page_cache.h"
-#include "store/sqlite/restart_policy.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_handle.h"
 #include "store/sqlite/wal_write_buffer.h"
@@ -374,7 +373,7 @@ class SqliteStore::Reader {
 };
 
 SqliteStore::SqliteStore(Options options, metrics::Registry& metrics)
-    : options_(std::move(options)), metrics_(metrics) {
+    : options_(std::move(options)), restart_policy_(options_.checkpoint_frames), metrics_(metrics) {
   // Before SQLite's first connection, when SQLite still takes process-wide settings.
   if (!turn_off_memory_statistics())
     log::warn("sqlite memory statistics: left on, since SQLite was in use before the store");
@@ -558,7 +557,7 @@ void SqliteStore::run_checkpointer() {
     if (rc == SQLITE_OK)
       publish_copied(copied_frames_, pass);
     // The log's size as this pass found it decides, not the size that asked for the pass.
-    if (rc == SQLITE_OK && RestartPolicy(options_.checkpoint_frames).restart_due(pass.log_frames)) {
+    if (rc == SQLITE_OK && restart_policy_.restart_due(pass.log_frames)) {
       rc = restart_log(db, pass.copied_frames);
     }
     if (rc != SQLITE_OK && rc != SQLITE_BUSY)
@@ -577,7 +576,6 @@ int SqliteStore::restart_log(sqlite3* db, int copied_frames) {
   // no less than the one before; the restart is then left about that much. (With a single
   // pass and sync, it was left the thousands of pages committed during the long first sync,
   // and the slowest commits took 100 to 250 ms; then under 100. See docs/performance.md.)
-  const RestartPolicy policy(options_.checkpoint_frames);
   int copied = copied_frames;
   int log_frames = 0;
   int taken_in = 0;
@@ -590,11 +588,11 @@ int SqliteStore::restart_log(sqlite3* db, int copied_frames) {
     log_frames = catch_up.log_frames;
     copied = publish_copied(copied_frames_, catch_up);
     sync_files(db);
-    if (policy.catch_up_done(pass, taken_in, taken_in_before))
+    if (restart_policy_.catch_up_done(pass, taken_in, taken_in_before))
       break;
   }
   // Passes that levelled off high: the disk is behind, and the restart waits for a later turn.
-  if (!policy.restart_now(taken_in, log_frames)) {
+  if (!restart_policy_.restart_now(taken_in, log_frames)) {
     metrics_.store_log_restarts_postponed.inc();
     return SQLITE_OK;
   }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "metrics/metrics.h"
+#include "store/sqlite/restart_policy.h"
 #include "store/sqlite/sqlite_handle.h"
 #include "store/store_jobs.h"
 #include "store/subscriber_store.h"
@@ -96,6 +97,7 @@ class SqliteStore final : public QueuedReadStore {
   static int poll_when_busy(void* most_tries, int attempts);
 
   Options options_;
+  RestartPolicy restart_policy_;
   metrics::Registry& metrics_;
 
   std::mutex write_mutex_;
