@@ -1,6 +1,7 @@
 #include "store/store_factory.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,13 +15,15 @@ namespace subscriberd::store {
 
 namespace {
 
-// The number after "NAME=" in `option`, from `min` to `max`; a ConfigError naming the option
-// and the value otherwise.
-std::uint64_t sqlite_number(std::string_view option, std::string_view name, std::uint64_t min,
-                            std::uint64_t max) {
+// When `option` is "NAME=VALUE": VALUE, a number from `min` to `max`, or a ConfigError naming
+// the option and the value. Another option: nullopt.
+std::optional<std::uint64_t> number_option(std::string_view option, std::string_view name,
+                                           std::uint64_t min, std::uint64_t max) {
+  if (!option.starts_with(name) || option.substr(name.size(), 1) != "=")
+    return std::nullopt;
   const std::string_view value = option.substr(name.size() + 1);
   if (const auto number = text::parse_bounded(value, min, max))
-    return *number;
+    return number;
   throw ConfigError("SQLite store option " + text::bounds_message(name, min, max, value));
 }
 
@@ -32,16 +35,13 @@ void apply_sqlite_options(std::string_view query, sqlite::SqliteStore::Options& 
       options.synchronous = sqlite::Synchronous::kFull;
     } else if (option == "synchronous=normal") {
       options.synchronous = sqlite::Synchronous::kNormal;
-    } else if (option.starts_with("checkpoint_pages=")) {
-      options.checkpoint_frames =
-          static_cast<int>(sqlite_number(option, "checkpoint_pages", 10, 1'000'000));
-    } else if (option.starts_with("batch_wait_us=")) {
-      options.batch_wait =
-          std::chrono::microseconds(sqlite_number(option, "batch_wait_us", 0, 100'000));
-    } else if (option.starts_with("writer_cache_mb=")) {
+    } else if (const auto pages = number_option(option, "checkpoint_pages", 10, 1'000'000)) {
+      options.checkpoint_frames = static_cast<int>(*pages);
+    } else if (const auto micros = number_option(option, "batch_wait_us", 0, 100'000)) {
+      options.batch_wait = std::chrono::microseconds(*micros);
+    } else if (const auto mib = number_option(option, "writer_cache_mb", 1, 2'047)) {
       // At most 2047: SQLite reports the cache's use in an int, which the warming reads.
-      options.writer_cache_mib =
-          static_cast<int>(sqlite_number(option, "writer_cache_mb", 1, 2'047));
+      options.writer_cache_mib = static_cast<int>(*mib);
     } else {
       throw ConfigError("unknown SQLite store option '" + std::string(option) +
                         "' (known: synchronous=normal|full, checkpoint_pages=N, batch_wait_us=N, "
