@@ -101,7 +101,8 @@ class SqliteStore::Writer {
  public:
   // `walks_skipped`: the page cache skips the truncations that cannot drop a page.
   Writer(const std::string& path, Synchronous synchronous, bool walks_skipped, int cache_mib)
-      : db_(open_connection(path, false, synchronous, wal_write_buffer_vfs())),
+      : warm_limit_bytes_(std::int64_t{cache_mib} * 1024 * 1024 / 10 * 9),
+        db_(open_connection(path, false, synchronous, wal_write_buffer_vfs())),
         begin_(db_.get(), "BEGIN IMMEDIATE"),
         commit_(db_.get(), "COMMIT"),
         rollback_(db_.get(), "ROLLBACK"),
@@ -137,8 +138,7 @@ class SqliteStore::Writer {
   bool warming() const { return warm_after_.has_value(); }
 
   // One slice of the warming. When it ends the warming, logs what it read.
-  void warm_slice(int cache_mib) {
-    const std::int64_t enough = std::int64_t{cache_mib} * 1024 * 1024 / 10 * 9;
+  void warm_slice() {
     sqlite3_stmt* stmt = warm_.fresh();
     ResetOnExit reset(stmt);
     warm_.bind(1, *warm_after_);
@@ -153,7 +153,7 @@ class SqliteStore::Writer {
     }
     warm_rows_ += rows;
     const bool failed = rc != SQLITE_DONE;
-    if (!failed && rows == kWarmSliceRows && cache_bytes() < enough)
+    if (!failed && rows == kWarmSliceRows && cache_bytes() < warm_limit_bytes_)
       return;  // more to read
     if (failed)
       log::warn("sqlite writer cache: warming stopped", {{"detail", sqlite3_errmsg(db_.get())}});
@@ -254,6 +254,7 @@ class SqliteStore::Writer {
     return used;
   }
 
+  const std::int64_t warm_limit_bytes_;  // nine tenths of the cache: the warming stops there
   Connection db_;
   Statement begin_, commit_, rollback_, insert_, select_by_email_, add_to_count_, warm_;
   std::optional<std::string> warm_after_;  // warming: the last e-mail read; none: not warming
@@ -472,7 +473,7 @@ void SqliteStore::run_writer() {
         lock.unlock();
         if (from_start)
           writer_->start_warming();
-        writer_->warm_slice(options_.writer_cache_mib);
+        writer_->warm_slice();
         continue;
       }
       wait_for_fuller_batch(lock, write_ready_, write_queue_, stopping_, last_batch,
