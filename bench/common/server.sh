@@ -1,9 +1,10 @@
 # shellcheck shell=bash
-# Shell helpers shared by bench/run, bench/profile and bench/log-pages (sourced, not run).
+# Building and starting subscriberd: shell helpers shared by bench/run, bench/profile and
+# bench/log-pages (sourced, not run, from the repository's root).
 
 # build_release BUILD_DIR LOG TARGET... : configures BUILD_DIR as a Release build with the
-# benchmark's programs and builds TARGETs, the compiler's output in LOG. On failure prints the
-# end of LOG and returns 1.
+# benchmark's programs and builds TARGETs; LOG is overwritten with what the configure step and
+# the build print. On failure prints the end of LOG and returns 1.
 build_release() {
   local build_dir=$1 build_log=$2
   shift 2
